@@ -1,0 +1,58 @@
+# cockpit-passthrough
+PACKAGE = passthrough
+VERSION := $(shell node -p 'require("./package.json").version' 2>/dev/null || echo 0)
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_DIR = $(DESTDIR)$(PREFIX)/share/cockpit/$(PACKAGE)
+DEVEL_DIR = $(HOME)/.local/share/cockpit/$(PACKAGE)
+SOURCES := $(shell find src pkg po -type f 2>/dev/null) manifest.json build.js package.json
+
+all: dist/index.js
+
+# npm ci only when the lock file changed since the last install
+node_modules/.installed: package.json package-lock.json
+	@tools/need.sh build
+	npm ci --no-audit --no-fund
+	@touch $@
+
+dist/index.js: node_modules/.installed $(SOURCES)
+	node build.js
+
+install: all
+	mkdir -p $(INSTALL_DIR)
+	cp -r dist/. $(INSTALL_DIR)/
+
+devel-install: all
+	mkdir -p $(dir $(DEVEL_DIR))
+	ln -sfn $(CURDIR)/dist $(DEVEL_DIR)
+
+devel-uninstall:
+	rm -f $(DEVEL_DIR)
+
+dist: all
+	tar --transform 's,^,cockpit-$(PACKAGE)-$(VERSION)/,' -cJf cockpit-$(PACKAGE)-$(VERSION).tar.xz \
+		--exclude=node_modules --exclude=dist --exclude-vcs \
+		README.md Makefile manifest.json package.json package-lock.json tsconfig.json build.js *.d.ts src pkg po test tools docs
+	tar --transform 's,^dist,cockpit-$(PACKAGE)-$(VERSION)/dist,' -rf cockpit-$(PACKAGE)-$(VERSION).tar.xz dist 2>/dev/null || true
+	@echo cockpit-$(PACKAGE)-$(VERSION).tar.xz
+
+typecheck: node_modules/.installed
+	npx tsc --noEmit
+
+check-unit: node_modules/.installed
+	node --import tsx --test test/unit/*.test.ts
+
+check-browser: all
+	@tools/need.sh check
+	node --import tsx --test --test-concurrency=1 test/browser/main.test.ts
+
+check: all typecheck check-unit check-browser
+
+demo: all
+	@tools/need.sh demo
+	node --import tsx test/vm/demo.ts dist
+
+clean:
+	rm -rf dist test-results cockpit-$(PACKAGE)-*.tar.xz
+
+.PHONY: all install devel-install devel-uninstall dist typecheck check-unit check-browser check demo clean

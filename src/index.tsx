@@ -1,0 +1,9 @@
+import "@patternfly/patternfly/patternfly-base.css";
+import "./app/app.css";
+
+import { createRoot } from "react-dom/client";
+import { Application } from "./app/Application.tsx";
+
+document.addEventListener("DOMContentLoaded", () => {
+    createRoot(document.getElementById("app")!).render(<Application />);
+});

@@ -1,0 +1,64 @@
+/* Rows of the PCI inventory table: names resolved, plus filtering and sorting.
+ * Pure, so the table's behaviour is unit-tested and benchmarked without a DOM. */
+
+import { compareAddresses, type PciAddress } from "./pci-address.ts";
+import { categoryOf, type DeviceCategory } from "./pci-class.ts";
+import { deviceLabel, hex4, type PciIds } from "./pci-ids.ts";
+import type { HostSnapshot, PciFunction } from "./snapshot.ts";
+
+export interface InventoryRow {
+    fn: PciFunction;
+    address: PciAddress;
+    name: string;
+    ids: string; // "8086:10d3"
+    className: string;
+    category: DeviceCategory;
+    /** Lower-case text that the search box matches against. */
+    haystack: string;
+}
+
+export function inventoryRows(snapshot: HostSnapshot, pciIds: PciIds): InventoryRow[] {
+    return snapshot.functions.map(fn => {
+        const name = deviceLabel(pciIds, fn.vendorId, fn.deviceId);
+        const ids = `${hex4(fn.vendorId)}:${hex4(fn.deviceId)}`;
+        const className = pciIds.className(fn.classCode) ?? `0x${fn.classCode.toString(16).padStart(6, "0")}`;
+        const haystack = [fn.address, name, ids, className, fn.driver ?? "", ...fn.netInterfaces,
+            fn.iommuGroup === null ? "" : `group ${fn.iommuGroup}`].join("\n").toLowerCase();
+        return { fn, address: fn.address, name, ids, className, category: categoryOf(fn.classCode), haystack };
+    });
+}
+
+export function filterRows(rows: readonly InventoryRow[], text: string, category: DeviceCategory | "all"): InventoryRow[] {
+    const needle = text.trim().toLowerCase();
+    return rows.filter(row => (category === "all" || row.category === category) &&
+                              (needle === "" || row.haystack.includes(needle)));
+}
+
+export type SortColumn = "address" | "name" | "className" | "driver" | "iommuGroup" | "numaNode";
+
+/** Missing values (no driver, no group) sort last in ascending order. */
+export function sortRows(rows: readonly InventoryRow[], column: SortColumn, direction: "asc" | "desc"): InventoryRow[] {
+    const byAddress = (a: InventoryRow, b: InventoryRow) => compareAddresses(a.address, b.address);
+    const compare = (a: InventoryRow, b: InventoryRow): number => {
+        switch (column) {
+        case "address": return byAddress(a, b);
+        case "name": return a.name.localeCompare(b.name);
+        case "className": return a.className.localeCompare(b.className);
+        case "driver": return compareMissingLast(a.fn.driver, b.fn.driver, (x, y) => x.localeCompare(y));
+        case "iommuGroup": return compareMissingLast(a.fn.iommuGroup, b.fn.iommuGroup, (x, y) => x - y);
+        case "numaNode": return compareMissingLast(a.fn.numaNode, b.fn.numaNode, (x, y) => x - y);
+        }
+    };
+    const sign = direction === "asc" ? 1 : -1;
+    return [...rows].sort((a, b) => (sign * compare(a, b)) || byAddress(a, b));
+}
+
+function compareMissingLast<T>(a: T | null, b: T | null, cmp: (x: T, y: T) => number): number {
+    if (a === null && b === null)
+        return 0;
+    if (a === null)
+        return 1;
+    if (b === null)
+        return -1;
+    return cmp(a, b);
+}

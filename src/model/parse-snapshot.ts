@@ -1,0 +1,158 @@
+/* Turns the output of src/host/read-sysfs.sh into a HostSnapshot.
+ *
+ * Kept apart from the reader so fixtures captured from real hosts (and
+ * hand-written ones for hardware we do not have) exercise the same code.
+ */
+
+import { isPciAddress, lastAddressInPath, type PciAddress } from "./pci-address.ts";
+import { makeSnapshot, type BlockDevice, type HostSnapshot, type PciFunction } from "./snapshot.ts";
+
+interface RawFunction {
+    files: Map<string, string>;
+    links: Map<string, string>;
+    present: Set<string>;
+}
+
+/** "./0000:00:02.0/vendor" -> ["0000:00:02.0", "vendor"] */
+function splitDevicePath(path: string): [PciAddress, string] | null {
+    const m = /^\.\/([^/]+)\/([^/]+)$/.exec(path);
+    if (!m || !isPciAddress(m[1]))
+        return null;
+    return [m[1], m[2]];
+}
+
+function basename(path: string): string {
+    return path.slice(path.lastIndexOf("/") + 1);
+}
+
+function hex(value: string | undefined): number | null {
+    if (value === undefined || !/^0x[0-9a-fA-F]+$/.test(value))
+        return null;
+    return parseInt(value, 16);
+}
+
+function int(value: string | undefined): number | null {
+    if (value === undefined || !/^-?[0-9]+$/.test(value))
+        return null;
+    return parseInt(value, 10);
+}
+
+export function parseSnapshot(output: string): HostSnapshot {
+    const raw = new Map<PciAddress, RawFunction>();
+    const get = (address: PciAddress): RawFunction => {
+        let r = raw.get(address);
+        if (!r) {
+            r = { files: new Map(), links: new Map(), present: new Set() };
+            raw.set(address, r);
+        }
+        return r;
+    };
+    const netByOwner = new Map<PciAddress, string[]>();
+    const blockByOwner = new Map<PciAddress, BlockDevice[]>();
+    const blockParents: [BlockDevice, string][] = [];
+    const addTo = <T>(map: Map<PciAddress, T[]>, owner: PciAddress, item: T) => {
+        const list = map.get(owner);
+        if (list)
+            list.push(item);
+        else
+            map.set(owner, [item]);
+    };
+
+    for (const line of output.split("\n")) {
+        if (line.startsWith("L\t")) {
+            const [, path, target] = line.split("\t");
+            if (path === undefined || target === undefined)
+                continue;
+            const dev = splitDevicePath(path);
+            if (dev) {
+                get(dev[0]).links.set(dev[1], target);
+                continue;
+            }
+            // class/net/<if> or class/block/<dev>: the link target runs through the owning function
+            const owner = lastAddressInPath(target);
+            if (!owner)
+                continue;
+            const name = basename(path);
+            if (path.includes("/class/net/")) {
+                addTo(netByOwner, owner, name);
+            } else if (path.includes("/class/block/")) {
+                const parts = target.split("/");
+                const device: BlockDevice = { name, disk: null };
+                blockParents.push([device, parts[parts.length - 2]]);
+                addTo(blockByOwner, owner, device);
+            }
+        } else if (line.startsWith("F\t")) {
+            const dev = splitDevicePath(line.slice(2));
+            if (dev)
+                get(dev[0]).present.add(dev[1]);
+        } else {
+            const nul = line.indexOf("\0");
+            if (nul < 0)
+                continue;
+            const dev = splitDevicePath(line.slice(0, nul));
+            if (dev)
+                get(dev[0]).files.set(dev[1], line.slice(nul + 1).trim());
+        }
+    }
+
+    // A partition lives inside its disk's directory (.../block/sda/sda1, .../nvme0n1/nvme0n1p1).
+    const blockNames = new Set(blockParents.map(([dev]) => dev.name));
+    for (const [dev, parent] of blockParents) {
+        if (blockNames.has(parent))
+            dev.disk = parent;
+    }
+
+    const functions: PciFunction[] = [];
+    for (const [address, r] of raw) {
+        const vendorId = hex(r.files.get("vendor"));
+        const deviceId = hex(r.files.get("device"));
+        const classCode = hex(r.files.get("class"));
+        // A function whose identity could not be read vanished mid-read: skip it.
+        if (vendorId === null || deviceId === null || classCode === null)
+            continue;
+        const link = (name: string) => r.links.get(name);
+        const driverLink = link("driver");
+        const groupLink = link("iommu_group");
+        const physfnLink = link("physfn");
+        const totalVfs = int(r.files.get("sriov_totalvfs"));
+        const vfs = [...r.links.entries()]
+                .filter(([name]) => /^virtfn[0-9]+$/.test(name))
+                .sort(([a], [b]) => parseInt(a.slice(6)) - parseInt(b.slice(6)))
+                .map(([, target]) => basename(target))
+                .filter(isPciAddress);
+        const override = r.files.get("driver_override");
+        const numa = int(r.files.get("numa_node"));
+        const autoprobe = int(r.files.get("sriov_drivers_autoprobe"));
+        const physfn = physfnLink ? basename(physfnLink) : null;
+        functions.push({
+            address,
+            vendorId,
+            deviceId,
+            subsystemVendorId: hex(r.files.get("subsystem_vendor")),
+            subsystemDeviceId: hex(r.files.get("subsystem_device")),
+            classCode,
+            revision: hex(r.files.get("revision")),
+            driver: driverLink ? basename(driverLink) : null,
+            driverOverride: override && override !== "(null)" ? override : null,
+            iommuGroup: groupLink ? int(basename(groupLink)) : null,
+            numaNode: numa !== null && numa >= 0 ? numa : null,
+            sriov: totalVfs !== null && totalVfs > 0
+                ? {
+                    totalVfs,
+                    numVfs: int(r.files.get("sriov_numvfs")) ?? vfs.length,
+                    driversAutoprobe: autoprobe === null ? null : autoprobe !== 0,
+                    vfs,
+                }
+                : null,
+            physfn: physfn && isPciAddress(physfn) ? physfn : null,
+            netInterfaces: (netByOwner.get(address) ?? []).sort(),
+            blockDevices: (blockByOwner.get(address) ?? []).sort((a, b) => a.name.localeCompare(b.name)),
+            reset: {
+                available: r.present.has("reset"),
+                methods: (r.files.get("reset_method") ?? "").split(/\s+/).filter(Boolean),
+            },
+            bootVga: r.files.get("boot_vga") === "1",
+        });
+    }
+    return makeSnapshot(functions);
+}

@@ -1,0 +1,20 @@
+/* Runs the plugin's own reader script (src/host/read-sysfs.sh) the way
+ * cockpit.script does, against any sysfs root: the unit tests and the
+ * benchmark read exactly what the page reads. */
+
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const READER_SCRIPT = fileURLToPath(new URL("../../src/host/read-sysfs.sh", import.meta.url));
+
+export function runReader(sysfsRoot: string): string {
+    const script = fs.readFileSync(READER_SCRIPT, "utf8");
+    return execFileSync("/bin/sh", ["-c", script, "--", sysfsRoot], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+}
+
+export function tempDir(prefix: string): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Makes sure the Debian packages a target needs are installed.
+# As root it installs what is missing; as anyone else it names it and fails.
+# Usage: tools/need.sh build|check|demo|bench
+set -eu
+
+# command:package pairs per target
+case "${1:-check}" in
+    build) wanted="node:nodejs npm:npm" ;;
+    check) wanted="node:nodejs npm:npm qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mmdebstrap:mmdebstrap
+                   mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client chromium:chromium" ;;
+    demo)  wanted="node:nodejs npm:npm qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mmdebstrap:mmdebstrap
+                   mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client" ;;
+    bench) wanted="node:nodejs npm:npm lspci:pciutils chromium:chromium" ;;
+    *) echo "usage: $0 build|check|demo|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for pair in $wanted; do
+    cmd=${pair%%:*}
+    pkg=${pair#*:}
+    if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ] && ! [ -x "/sbin/$cmd" ]; then
+        case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+    fi
+done
+missing=${missing# }
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages for 'make ${1:-check}': $missing" >&2
+    echo "Install them as root:  apt-get install -y $missing" >&2
+    exit 1
+fi
+echo "Installing Debian packages: $missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
