@@ -29,6 +29,8 @@ export interface CockpitProcess extends Promise<string> {
 
 export interface FileHandle {
     read(): Promise<string | null>;
+    /** Writes a temp file and renames it: fine for /etc, refused by sysfs. */
+    replace(content: string | null, expectedTag?: string): Promise<string>;
     close(): void;
 }
 

@@ -1,15 +1,22 @@
-/* The PCI inventory: every function the host has, sortable and filterable. */
+/* The PCI inventory: every function the host has, sortable and filterable,
+ * as a list or grouped by IOMMU group. Rows expand to DeviceDetails. */
 
-import { useMemo, useState } from "react";
+import { Fragment, useMemo, useState, type ReactNode } from "react";
 import {
-    EmptyState, EmptyStateBody, EmptyStateHeader, FormSelect, FormSelectOption, Pagination,
-    SearchInput, Toolbar, ToolbarContent, ToolbarItem,
+    EmptyState, EmptyStateBody, EmptyStateHeader, FormSelect, FormSelectOption, Label, LabelGroup, Pagination,
+    SearchInput, ToggleGroup, ToggleGroupItem, Toolbar, ToolbarContent, ToolbarItem,
 } from "@patternfly/react-core";
-import { Table, Tbody, Td, Th, Thead, Tr, type ThProps } from "@patternfly/react-table";
+import { ActionsColumn, ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr, type IAction, type ThProps } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
+import type { DeviceUsage } from "../model/host-usage.ts";
+import { describeUsageReason } from "../model/host-usage.ts";
 import { filterRows, sortRows, type InventoryRow, type SortColumn } from "../model/inventory.ts";
+import type { IommuGroup } from "../model/iommu-groups.ts";
+import type { PciAddress } from "../model/pci-address.ts";
 import { CATEGORIES, type DeviceCategory } from "../model/pci-class.ts";
+import { DeviceDetails, groupViabilityText } from "./DeviceDetails.tsx";
+import { gettext } from "./translate.ts";
 
 const _ = cockpit.gettext;
 
@@ -31,7 +38,10 @@ const COLUMNS: { key: SortColumn | null; title: string }[] = [
     { key: "numaNode", title: _("NUMA node") },
     { key: null, title: _("SR-IOV") },
     { key: null, title: _("Interfaces") },
+    { key: null, title: _("Status") },
 ];
+// The expand toggle comes first; sort indexes count it.
+const COLUMN_OFFSET = 1;
 
 function sriovText(row: InventoryRow): string {
     const { sriov, physfn } = row.fn;
@@ -44,16 +54,29 @@ function sriovText(row: InventoryRow): string {
 
 const Missing = ({ text }: { text: string }) => <span className="pt-missing">{text}</span>;
 
-export const DeviceTable = ({ rows }: { rows: InventoryRow[] }) => {
+export interface DeviceTableProps {
+    rows: InventoryRow[];
+    usage: ReadonlyMap<PciAddress, DeviceUsage>;
+    groups: ReadonlyMap<number, IommuGroup>;
+    /** Row actions (Prepare for passthrough, ...), from the features that own them. */
+    actions?: (row: InventoryRow) => IAction[];
+    /** Extra status labels for a row (e.g. "Assigned to vm1 (running)"). */
+    labels?: (row: InventoryRow) => ReactNode[];
+}
+
+export const DeviceTable = ({ rows, usage, groups, actions, labels }: DeviceTableProps) => {
     const [search, setSearch] = useState("");
     const [category, setCategory] = useState<DeviceCategory | "all">("all");
     const [sortBy, setSortBy] = useState<{ column: SortColumn; direction: "asc" | "desc" }>({ column: "address", direction: "asc" });
+    const [byGroup, setByGroup] = useState(false);
+    const [expanded, setExpanded] = useState<ReadonlySet<PciAddress>>(new Set());
     const [page, setPage] = useState(1);
     const [perPage, setPerPage] = useState(100);
 
-    const shown = useMemo(
-        () => sortRows(filterRows(rows, search, category), sortBy.column, sortBy.direction),
-        [rows, search, category, sortBy]);
+    const shown = useMemo(() => {
+        const filtered = filterRows(rows, search, category);
+        return byGroup ? sortRows(filtered, "iommuGroup", "asc") : sortRows(filtered, sortBy.column, sortBy.direction);
+    }, [rows, search, category, sortBy, byGroup]);
     const firstIndex = (page - 1) * perPage;
     const pageRows = shown.slice(firstIndex, firstIndex + perPage);
 
@@ -61,10 +84,87 @@ export const DeviceTable = ({ rows }: { rows: InventoryRow[] }) => {
         ? cockpit.format(cockpit.ngettext("$0 device", "$0 devices", rows.length), rows.length)
         : cockpit.format(_("$0 of $1 devices"), shown.length, rows.length);
 
-    const sortParams = (column: SortColumn, index: number): ThProps["sort"] => ({
-        sortBy: { index: COLUMNS.findIndex(c => c.key === sortBy.column), direction: sortBy.direction },
+    const sortParams = (column: SortColumn, index: number): ThProps["sort"] | undefined => byGroup ? undefined : {
+        sortBy: { index: COLUMNS.findIndex(c => c.key === sortBy.column) + COLUMN_OFFSET, direction: sortBy.direction },
         onSort: (_event, _index, direction) => { setSortBy({ column, direction }); setPage(1) },
-        columnIndex: index,
+        columnIndex: index + COLUMN_OFFSET,
+    };
+    const toggle = (address: PciAddress) => {
+        const next = new Set(expanded);
+        if (!next.delete(address))
+            next.add(address);
+        setExpanded(next);
+    };
+    const resetPage = () => setPage(1);
+
+    const renderRow = (row: InventoryRow, rowIndex: number) => {
+        const u = usage.get(row.address);
+        const group = row.fn.iommuGroup === null ? undefined : groups.get(row.fn.iommuGroup);
+        const isExpanded = expanded.has(row.address);
+        const rowActions = actions?.(row) ?? [];
+        const extraLabels = labels?.(row) ?? [];
+        return (
+            <Tbody key={row.address} isExpanded={isExpanded}>
+                <Tr data-address={row.address} data-driver={row.fn.driver ?? ""}>
+                    <Td expand={{ rowIndex, isExpanded, onToggle: () => toggle(row.address) }} />
+                    <Td dataLabel={COLUMNS[0].title} data-field="address" className="pt-address">{row.address}</Td>
+                    <Td dataLabel={COLUMNS[1].title} data-field="name">
+                        {row.name} <span className="pt-ids">[{row.ids}]</span>
+                    </Td>
+                    <Td dataLabel={COLUMNS[2].title} data-field="class">{row.className}</Td>
+                    <Td dataLabel={COLUMNS[3].title} data-field="driver">{row.fn.driver ?? <Missing text={_("none")} />}</Td>
+                    <Td dataLabel={COLUMNS[4].title} data-field="iommu-group">{row.fn.iommuGroup ?? <Missing text={_("none")} />}</Td>
+                    <Td dataLabel={COLUMNS[5].title} data-field="numa-node">{row.fn.numaNode ?? "-"}</Td>
+                    <Td dataLabel={COLUMNS[6].title} data-field="sriov">{sriovText(row)}</Td>
+                    <Td dataLabel={COLUMNS[7].title} data-field="interfaces">{row.fn.netInterfaces.join(", ")}</Td>
+                    <Td dataLabel={COLUMNS[8].title} data-field="status">
+                        <LabelGroup numLabels={4}>
+                            {u && u.reasons.length > 0 &&
+                                <Label color={u.refuse ? "red" : "orange"} className="pt-used-by-host"
+                                       title={u.reasons.map(r => describeUsageReason(r, gettext)).join("\n")}>
+                                    {_("Used by the host")}
+                                </Label>}
+                            {extraLabels}
+                        </LabelGroup>
+                        {u && u.reasons.length > 0 &&
+                            <div className="pt-usage-reasons" data-field="usage-summary">
+                                {u.reasons.map(r => describeUsageReason(r, gettext)).join("; ")}
+                            </div>}
+                    </Td>
+                    <Td isActionCell>
+                        {rowActions.length > 0 && <ActionsColumn items={rowActions} />}
+                    </Td>
+                </Tr>
+                <Tr isExpanded={isExpanded}>
+                    <Td colSpan={COLUMNS.length + 2}>
+                        {isExpanded &&
+                            <ExpandableRowContent>
+                                <DeviceDetails fn={row.fn} usage={u} group={group} />
+                            </ExpandableRowContent>}
+                    </Td>
+                </Tr>
+            </Tbody>
+        );
+    };
+
+    const body: ReactNode[] = [];
+    let lastGroup: number | null | undefined;
+    pageRows.forEach((row, i) => {
+        const g = row.fn.iommuGroup;
+        if (byGroup && g !== lastGroup) {
+            const group = g === null ? undefined : groups.get(g);
+            body.push(
+                <Tbody key={`group-${g}`}>
+                    <Tr className="pt-group-header" data-group={g ?? "none"}>
+                        <Td colSpan={COLUMNS.length + 2}>
+                            <strong>{g === null ? _("No IOMMU group") : cockpit.format(_("IOMMU group $0"), g)}</strong>
+                            {group && <span className="pt-group-viability"> — {groupViabilityText(group)}</span>}
+                        </Td>
+                    </Tr>
+                </Tbody>);
+            lastGroup = g;
+        }
+        body.push(<Fragment key={row.address}>{renderRow(row, i)}</Fragment>);
     });
 
     return (
@@ -75,21 +175,29 @@ export const DeviceTable = ({ rows }: { rows: InventoryRow[] }) => {
                         <SearchInput placeholder={_("Filter by address, name, driver...")}
                                      aria-label={_("Filter devices")}
                                      value={search}
-                                     onChange={(_event, value) => { setSearch(value); setPage(1) }}
-                                     onClear={() => { setSearch(""); setPage(1) }} />
+                                     onChange={(_event, value) => { setSearch(value); resetPage() }}
+                                     onClear={() => { setSearch(""); resetPage() }} />
                     </ToolbarItem>
                     <ToolbarItem>
                         <FormSelect id="device-class-filter" aria-label={_("Device class")} value={category}
-                                    onChange={(_event, value) => { setCategory(value as DeviceCategory | "all"); setPage(1) }}>
+                                    onChange={(_event, value) => { setCategory(value as DeviceCategory | "all"); resetPage() }}>
                             <FormSelectOption value="all" label={_("All classes")} />
                             {CATEGORIES.map(c => <FormSelectOption key={c} value={c} label={CATEGORY_LABELS[c]} />)}
                         </FormSelect>
+                    </ToolbarItem>
+                    <ToolbarItem>
+                        <ToggleGroup aria-label={_("View")}>
+                            <ToggleGroupItem text={_("List")} buttonId="view-list" isSelected={!byGroup}
+                                             onChange={() => { setByGroup(false); resetPage() }} />
+                            <ToggleGroupItem text={_("Group by IOMMU group")} buttonId="view-groups" isSelected={byGroup}
+                                             onChange={() => { setByGroup(true); resetPage() }} />
+                        </ToggleGroup>
                     </ToolbarItem>
                     <ToolbarItem id="device-count">{countText}</ToolbarItem>
                     <ToolbarItem variant="pagination" align={{ default: "alignRight" }}>
                         <Pagination itemCount={shown.length} perPage={perPage} page={page} isCompact
                                     onSetPage={(_event, p) => setPage(p)}
-                                    onPerPageSelect={(_event, pp) => { setPerPage(pp); setPage(1) }}
+                                    onPerPageSelect={(_event, pp) => { setPerPage(pp); resetPage() }}
                                     perPageOptions={[20, 100, 500].map(n => ({ title: String(n), value: n }))} />
                     </ToolbarItem>
                 </ToolbarContent>
@@ -97,30 +205,13 @@ export const DeviceTable = ({ rows }: { rows: InventoryRow[] }) => {
             <Table aria-label={_("PCI devices")} variant="compact" id="device-table">
                 <Thead>
                     <Tr>
+                        <Th screenReaderText={_("Details")} />
                         {COLUMNS.map((c, i) =>
                             <Th key={c.title} sort={c.key ? sortParams(c.key, i) : undefined}>{c.title}</Th>)}
+                        <Th screenReaderText={_("Actions")} />
                     </Tr>
                 </Thead>
-                <Tbody>
-                    {pageRows.map(row => (
-                        <Tr key={row.address} data-address={row.address}>
-                            <Td dataLabel={COLUMNS[0].title} data-field="address" className="pt-address">{row.address}</Td>
-                            <Td dataLabel={COLUMNS[1].title} data-field="name">
-                                {row.name} <span className="pt-ids">[{row.ids}]</span>
-                            </Td>
-                            <Td dataLabel={COLUMNS[2].title} data-field="class">{row.className}</Td>
-                            <Td dataLabel={COLUMNS[3].title} data-field="driver">
-                                {row.fn.driver ?? <Missing text={_("none")} />}
-                            </Td>
-                            <Td dataLabel={COLUMNS[4].title} data-field="iommu-group">
-                                {row.fn.iommuGroup ?? <Missing text={_("none")} />}
-                            </Td>
-                            <Td dataLabel={COLUMNS[5].title} data-field="numa-node">{row.fn.numaNode ?? "-"}</Td>
-                            <Td dataLabel={COLUMNS[6].title} data-field="sriov">{sriovText(row)}</Td>
-                            <Td dataLabel={COLUMNS[7].title} data-field="interfaces">{row.fn.netInterfaces.join(", ")}</Td>
-                        </Tr>
-                    ))}
-                </Tbody>
+                {body}
             </Table>
             {shown.length === 0 &&
                 <EmptyState variant="sm">

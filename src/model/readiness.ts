@@ -240,7 +240,7 @@ export function readinessChecks(facts: ReadinessFacts, _: Gettext): Check[] {
     return [checkIommu(facts, _), checkCmdline(facts, _), checkInterruptRemapping(facts, _), checkVfio(facts, _)];
 }
 
-export function verdict(checks: readonly Check[]): Verdict {
+export function verdict(checks: readonly { status: CheckStatus }[]): Verdict {
     const problems = checks.filter(c => c.status === "error").length;
     if (problems > 0)
         return { kind: "not-ready", problems };

@@ -1,0 +1,60 @@
+/* Shows the exact bootloader change for the kernel arguments, then applies it. */
+
+import { useState } from "react";
+import { Alert, Button, CodeBlock, CodeBlockCode, Modal, ModalVariant, Stack, StackItem } from "@patternfly/react-core";
+import cockpit from "cockpit";
+
+import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { applyKernelArgs } from "../host/readiness-fixes.ts";
+import { DEFAULT_GRUB, grubbyArgv, lineDiff } from "../model/kernel-args.ts";
+import type { Fix } from "../model/readiness.ts";
+
+const _ = cockpit.gettext;
+
+type KernelArgsFix = Extract<Fix, { kind: "kernel-args" }>;
+
+export const KernelArgsDialog = ({ fix, currentDefaultGrub, onDone }: {
+    fix: KernelArgsFix;
+    currentDefaultGrub: string | null;
+    onDone: () => void;
+}) => {
+    const Dialogs = useDialogs();
+    const [busy, setBusy] = useState(false);
+    const [error, setError] = useState<string | null>(null);
+
+    let change: string;
+    if (fix.bootloader.kind === "grubby") {
+        change = "# " + _("Run for every installed kernel:") + "\n" + grubbyArgv(fix.args).map(a => a.includes(" ") ? `'${a}'` : a).join(" ");
+    } else if (fix.bootloader.kind === "grub-default" && fix.newDefaultGrub !== null) {
+        change = `# ${DEFAULT_GRUB}\n` + lineDiff(currentDefaultGrub ?? "", fix.newDefaultGrub).join("\n") +
+            "\n\n# " + _("then regenerate the GRUB configuration:") + "\n" + fix.bootloader.mkconfig.join(" ");
+    } else {
+        change = "";
+    }
+
+    const apply = () => {
+        setBusy(true);
+        setError(null);
+        applyKernelArgs(fix.args, fix.bootloader)
+                .then(() => { Dialogs.close(); onDone() })
+                .catch(ex => { setError(ex.message ?? String(ex)); setBusy(false) });
+    };
+
+    return (
+        <Modal id="kernel-args-dialog" isOpen variant={ModalVariant.medium}
+               title={_("Add kernel arguments")}
+               onClose={Dialogs.close}
+               footer={<>
+                   <Button variant="primary" onClick={apply} isLoading={busy} isDisabled={busy}>{_("Apply")}</Button>
+                   <Button variant="link" onClick={Dialogs.close} isDisabled={busy}>{_("Cancel")}</Button>
+               </>}>
+            <Stack hasGutter>
+                {error && <StackItem><Alert variant="danger" isInline title={_("The bootloader configuration was not changed")}>{error}</Alert></StackItem>}
+                <StackItem>{cockpit.format(_("Adds $0 for every installed kernel. They take effect after a reboot."), fix.args.join(" "))}</StackItem>
+                <StackItem>
+                    <CodeBlock><CodeBlockCode id="kernel-args-change">{change}</CodeBlockCode></CodeBlock>
+                </StackItem>
+            </Stack>
+        </Modal>
+    );
+};

@@ -1,0 +1,5 @@
+/* The model's text, translated: cockpit.gettext passed to model functions. */
+import cockpit from "cockpit";
+import type { Gettext } from "../model/translate.ts";
+
+export const gettext: Gettext = message => cockpit.gettext(message);
