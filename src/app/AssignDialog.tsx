@@ -1,0 +1,269 @@
+/* "Assign to VM": one device (and by default the rest of its IOMMU group) into
+ * one VM's definition, and for a running QEMU VM optionally into the running VM
+ * now. Preview shows the exact XML; "View automation script" the virsh way. */
+
+import { useEffect, useMemo, useState } from "react";
+import {
+    Alert, Button, Checkbox, CodeBlock, CodeBlockCode, ExpandableSection, Form, FormGroup, FormHelperText,
+    FormSelect, FormSelectOption, HelperText, HelperTextItem, Modal, ModalVariant, Radio, Spinner,
+} from "@patternfly/react-core";
+import cockpit from "cockpit";
+
+import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { readHostSnapshot } from "../host/sysfs-reader.ts";
+import {
+    assignCapabilities, domainKeyString, groupEndpoints, indexAssignments, type DomainKey,
+} from "../model/assignments.ts";
+import { freeRootPortBuses, hostdevXml, insertDevices, planHostdevs, planNeedsColdPlug } from "../model/domain-xml.ts";
+import type { PciAddress } from "../model/pci-address.ts";
+import { isBridge } from "../model/pci-class.ts";
+import type { HostSnapshot } from "../model/snapshot.ts";
+import { attachScript, defineScript } from "../model/virsh-script.ts";
+import { assignDevices, readBaseline, type DomainBaseline, type DomainRecord } from "./domains.ts";
+import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
+import { allDomains, backendFor, type DomainsState } from "./useDomains.ts";
+import { connectionText, stateText } from "./vm-text.ts";
+
+const _ = cockpit.gettext;
+
+export interface AssignDialogProps {
+    domains: DomainsState;
+    snapshot: HostSnapshot;
+    /** "Intel 82574L Gigabit Network Connection" for an address (the inventory's name). */
+    deviceName: (address: PciAddress) => string;
+    /** Opened from a device row: the device. */
+    address?: PciAddress;
+    /** Opened from a VM's "Add host device": the VM. */
+    domain?: DomainKey;
+    /** Binds the devices to vfio-pci (for managed='no'). Omitted: the dialog only says what is missing. */
+    onPrepare?: (addresses: PciAddress[]) => Promise<void>;
+    /** After a successful assignment: refresh domains and the snapshot. */
+    onDone: () => void;
+}
+
+type Timing = "now" | "next-boot";
+type RomBar = "default" | "on" | "off";
+
+export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, address: initialAddress, domain: initialDomain, onPrepare, onDone }: AssignDialogProps) => {
+    const Dialogs = useDialogs();
+    const candidates = useMemo(() => allDomains(domains), [domains]);
+    const [snapshot, setSnapshot] = useState(initialSnapshot);
+    const [vmKey, setVmKey] = useState<string>(initialDomain ? domainKeyString(initialDomain) : candidates[0] ? domainKeyString(candidates[0]) : "");
+    const endpoints = useMemo(() => snapshot.functions.filter(f => !isBridge(f.classCode)), [snapshot]);
+    const [address, setAddress] = useState<PciAddress | "">(initialAddress ?? endpoints[0]?.address ?? "");
+    const [includeGroup, setIncludeGroup] = useState(true);
+    const [managed, setManaged] = useState(true);
+    const [romBar, setRomBar] = useState<RomBar>("default");
+    const [timing, setTiming] = useState<Timing>("now");
+    const [baseline, setBaseline] = useState<DomainBaseline | null>(null);
+    const [baselineError, setBaselineError] = useState<unknown>(null);
+    const [busy, setBusy] = useState<"assign" | "prepare" | null>(null);
+    const [error, setError] = useState<unknown>(null);
+    const [showScript, setShowScript] = useState(false);
+
+    const vm: DomainRecord | undefined = candidates.find(d => domainKeyString(d) === vmKey);
+    const backend = vm ? backendFor(domains, vm) : null;
+
+    // The preview is based on the VM's XML as read now; Assign compares against it before writing.
+    useEffect(() => {
+        setBaseline(null);
+        setBaselineError(null);
+        if (!vm || !backend)
+            return;
+        let current = true;
+        readBaseline(backend, vm).then(b => { if (current) setBaseline(b) },
+                                        ex => { if (current) setBaselineError(ex) });
+        return () => { current = false };
+    }, [vmKey]);
+
+    const addresses = useMemo(
+        () => address === "" ? [] : includeGroup ? groupEndpoints(snapshot, address) : [address],
+        [snapshot, address, includeGroup]);
+
+    const caps = vm ? assignCapabilities(vm) : { config: false, live: false };
+    const freeBuses = useMemo(() => {
+        if (!baseline)
+            return [];
+        const lists = [baseline.inactiveXml, baseline.liveXml].filter((x): x is string => x !== null).map(freeRootPortBuses);
+        return lists.length === 0 ? [] : lists.reduce((a, b) => a.filter(x => b.includes(x)));
+    }, [baseline]);
+    const specs = useMemo(
+        () => planHostdevs(addresses, { managed, romBar: romBar === "default" ? null : romBar }, freeBuses),
+        [addresses, managed, romBar, freeBuses]);
+    const fragments = useMemo(() => specs.map(hostdevXml), [specs]);
+    const coldOnly = planNeedsColdPlug(specs);
+    const liveAllowed = caps.live && !!backend?.liveAttach && !coldOnly;
+    const live = liveAllowed && (timing === "now" || !caps.config);
+    const config = caps.config;
+
+    const index = useMemo(() => indexAssignments(candidates, snapshot), [candidates, snapshot]);
+    const alreadyHere = vm ? addresses.filter(a => vm.liveHostdevs.includes(a) || vm.inactiveHostdevs.includes(a)) : [];
+    const elsewhere = addresses.flatMap(a => index.assignments(a)
+            .filter(asg => !vm || domainKeyString(asg.domain) !== vmKey)
+            .map(asg => cockpit.format(_("$0 is assigned to $1 ($2)"), a, asg.domain.name, stateText(asg.state))));
+    const unprepared = managed ? [] : addresses.filter(a => snapshot.byAddress.get(a)?.driver !== "vfio-pci");
+
+    let blocker: string | null = null;
+    if (!vm)
+        blocker = _("Choose a VM.");
+    else if (addresses.length === 0)
+        blocker = _("Choose a device.");
+    else if (!config && !liveAllowed)
+        blocker = vm.connection === "stratovirt"
+            ? _("This StratoVirt VM is transient and running: StratoVirt cannot attach devices to a running VM, and there is no stored definition to change.")
+            : coldOnly
+                ? _("A multifunction card cannot be hot-plugged, and this transient VM has no stored definition.")
+                : _("This VM can take no devices now.");
+    else if (alreadyHere.length > 0)
+        blocker = cockpit.format(_("Already assigned to this VM: $0"), alreadyHere.join(", "));
+    else if (unprepared.length > 0)
+        blocker = cockpit.format(_("With managed='no' the devices must already be bound to vfio-pci: $0"), unprepared.join(", "));
+    else if (!baseline)
+        blocker = baselineError ? _("Could not read the VM's definition.") : _("Reading the VM's definition...");
+
+    const script = useMemo(() => {
+        if (!vm || !backend || !baseline || blocker)
+            return "";
+        if (backend.liveAttach)
+            return attachScript({ connection: vm.connection, domain: vm.name, fragments, config, live });
+        return defineScript(vm.connection, vm.name, insertDevices(baseline.inactiveXml!, fragments));
+    }, [vm, backend, baseline, blocker, fragments, config, live]);
+
+    const prepare = async () => {
+        if (!onPrepare)
+            return;
+        setBusy("prepare");
+        setError(null);
+        try {
+            await onPrepare(unprepared);
+            setSnapshot(await readHostSnapshot());
+        } catch (ex) {
+            setError(ex);
+        } finally {
+            setBusy(null);
+        }
+    };
+
+    const assign = async () => {
+        if (!vm || !backend || !baseline)
+            return;
+        setBusy("assign");
+        setError(null);
+        try {
+            await assignDevices(backend, vm, baseline, { fragments, addresses, config, live });
+            onDone();
+            Dialogs.close();
+        } catch (ex) {
+            setError(ex);
+            setBusy(null);
+        }
+    };
+
+    const vmHelp = !vm
+        ? null
+        : vm.connection === "stratovirt" && vm.state !== "shut off"
+            ? _("StratoVirt cannot attach devices to a running VM: the device is added to its stored definition and used from the next boot.")
+            : !caps.config
+                ? _("This VM is transient: the device is attached to the running VM only and is gone when it stops.")
+                : null;
+
+    return (
+        <Modal id="pt-assign-dialog" variant={ModalVariant.medium} isOpen
+               title={_("Assign to VM")}
+               onClose={Dialogs.close}
+               footer={<>
+                   <Button variant="primary" onClick={assign} isDisabled={blocker !== null || busy !== null}
+                           isLoading={busy === "assign"}>
+                       {_("Assign")}
+                   </Button>
+                   <Button variant="link" onClick={Dialogs.close} isDisabled={busy === "assign"}>{_("Cancel")}</Button>
+               </>}>
+            <Form onSubmit={e => e.preventDefault()}>
+                <FormGroup label={_("Virtual machine")} fieldId="pt-assign-vm">
+                    <FormSelect id="pt-assign-vm" value={vmKey} onChange={(_e, v) => setVmKey(v)} isDisabled={busy !== null}>
+                        {candidates.length === 0 && <FormSelectOption value="" label={_("No VMs")} isDisabled />}
+                        {candidates.map(d => (
+                            <FormSelectOption key={domainKeyString(d)} value={domainKeyString(d)}
+                                              label={`${d.name} (${connectionText(d.connection)}, ${stateText(d.state)})`} />
+                        ))}
+                    </FormSelect>
+                    {vmHelp && <FormHelperText><HelperText><HelperTextItem>{vmHelp}</HelperTextItem></HelperText></FormHelperText>}
+                </FormGroup>
+
+                <FormGroup label={_("Device")} fieldId="pt-assign-device">
+                    {initialAddress
+                        ? <span id="pt-assign-device">{initialAddress} {deviceName(initialAddress)}</span>
+                        : <FormSelect id="pt-assign-device" value={address} onChange={(_e, v) => setAddress(v as PciAddress)}>
+                            {endpoints.map(f => <FormSelectOption key={f.address} value={f.address} label={`${f.address} ${deviceName(f.address)}`} />)}
+                        </FormSelect>}
+                    <Checkbox id="pt-assign-group" isChecked={includeGroup} onChange={(_e, v) => setIncludeGroup(v)}
+                              label={_("Include the rest of the IOMMU group")}
+                              description={addresses.length > 1
+                                  ? cockpit.format(_("Assigns $0"), addresses.join(", "))
+                                  : _("VFIO needs every device of a group in the same VM or unbound.")} />
+                </FormGroup>
+
+                <FormGroup label={_("Binding")} role="radiogroup" fieldId="pt-assign-managed" isStack>
+                    <Radio id="pt-assign-managed-yes" name="managed" isChecked={managed} onChange={() => setManaged(true)}
+                           label={_("Managed by libvirt (recommended)")}
+                           description={_("libvirt binds the device to vfio-pci when the VM starts and gives it back when it stops.")} />
+                    <Radio id="pt-assign-managed-no" name="managed" isChecked={!managed} onChange={() => setManaged(false)}
+                           label={_("Prepared by hand (managed='no')")}
+                           description={_("The device must already be bound to vfio-pci.")} />
+                </FormGroup>
+                {unprepared.length > 0 &&
+                    <Alert variant="warning" isInline title={_("Not bound to vfio-pci yet")}
+                           actionLinks={onPrepare &&
+                               <Button variant="link" isInline onClick={prepare} isLoading={busy === "prepare"} isDisabled={busy !== null}>
+                                   {_("Prepare now")}
+                               </Button>}>
+                        {unprepared.join(", ")}
+                    </Alert>}
+
+                <FormGroup label={_("ROM BAR")} fieldId="pt-assign-rombar">
+                    <FormSelect id="pt-assign-rombar" value={romBar} onChange={(_e, v) => setRomBar(v as RomBar)}>
+                        <FormSelectOption value="default" label={_("Device default")} />
+                        <FormSelectOption value="on" label={_("On")} />
+                        <FormSelectOption value="off" label={_("Off")} />
+                    </FormSelect>
+                </FormGroup>
+
+                {vm && vm.state !== "shut off" && caps.config && caps.live && backend?.liveAttach &&
+                    <FormGroup label={_("When")} role="radiogroup" fieldId="pt-assign-when" isStack>
+                        <Radio id="pt-assign-now" name="when" isChecked={timing === "now"} onChange={() => setTiming("now")}
+                               isDisabled={!liveAllowed}
+                               label={_("Also attach now (hot plug)")}
+                               description={coldOnly ? _("A multifunction card cannot be hot-plugged.") : undefined} />
+                        <Radio id="pt-assign-next-boot" name="when" isChecked={timing === "next-boot" || !liveAllowed}
+                               onChange={() => setTiming("next-boot")}
+                               label={_("From next boot")} />
+                    </FormGroup>}
+
+                {elsewhere.length > 0 &&
+                    <Alert variant="warning" isInline title={_("Also assigned to another VM")}>
+                        {elsewhere.map(t => <div key={t}>{t}</div>)}
+                    </Alert>}
+                {freeBuses.length === 0 && baseline && addresses.length > 1 && new Set(addresses.map(a => a.slice(0, -2))).size < addresses.length &&
+                    <Alert variant="info" isInline title={_("No free PCIe root port for a multifunction slot")}>
+                        {_("The functions get separate guest slots.")}
+                    </Alert>}
+
+                <FormGroup label={_("XML to add")} fieldId="pt-assign-preview">
+                    <CodeBlock id="pt-assign-preview"><CodeBlockCode>{fragments.join("\n")}</CodeBlockCode></CodeBlock>
+                </FormGroup>
+
+                <ExpandableSection toggleText={_("View automation script")} isExpanded={showScript}
+                                   onToggle={(_e, v) => setShowScript(v)} id="pt-assign-script">
+                    {script
+                        ? <CodeBlock><CodeBlockCode>{script}</CodeBlockCode></CodeBlock>
+                        : <HelperText><HelperTextItem>{blocker}</HelperTextItem></HelperText>}
+                </ExpandableSection>
+
+                {blocker && vm && baseline && <HelperText><HelperTextItem variant="warning">{blocker}</HelperTextItem></HelperText>}
+                {!baseline && !baselineError && vm && <Spinner size="md" aria-label={_("Reading the VM's definition...")} />}
+                {baselineError !== null && <LibvirtErrorAlert error={baselineError} title={_("Could not read the VM's definition.")} />}
+                {error !== null && <LibvirtErrorAlert error={error} title={_("The device could not be assigned")} />}
+            </Form>
+        </Modal>
+    );
+};

@@ -1,0 +1,34 @@
+/* A libvirt failure in words (what happened, what to do), with libvirt's own message below. */
+
+import { Alert } from "@patternfly/react-core";
+import cockpit from "cockpit";
+
+import { explainLibvirtError } from "../model/libvirt-errors.ts";
+import { DomainChangedError, VerifyError } from "./domains.ts";
+
+const _ = cockpit.gettext;
+
+export const LibvirtErrorAlert = ({ error, title }: { error: unknown; title: string }) => {
+    if (error instanceof DomainChangedError) {
+        return (
+            <Alert variant="warning" isInline title={_("The VM was changed since this dialog read it")}>
+                {_("Nothing was written. Check the preview again and retry.")}
+            </Alert>
+        );
+    }
+    if (error instanceof VerifyError) {
+        return (
+            <Alert variant="danger" isInline title={_("The change could not be verified")}>
+                {error.message}
+            </Alert>
+        );
+    }
+    const e = explainLibvirtError(error, _);
+    return (
+        <Alert variant="danger" isInline title={title}>
+            <p>{e.summary}</p>
+            {e.remedy && <p>{e.remedy}</p>}
+            <p><code className="pt-libvirt-message">{e.detail}</code></p>
+        </Alert>
+    );
+};

@@ -1,0 +1,104 @@
+/* The page: host readiness on top, the PCI inventory, then the VMs. Holds
+ * the state every section reads, and the row actions that open dialogs. */
+
+import { useCallback, useMemo } from "react";
+import {
+    Alert, Card, CardBody, CardHeader, CardTitle, Page, PageSection, Spinner, Stack, StackItem, Title,
+} from "@patternfly/react-core";
+import type { IAction } from "@patternfly/react-table";
+import cockpit from "cockpit";
+
+import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { indexAssignments } from "../model/assignments.ts";
+import { analyzeHostUsage } from "../model/host-usage.ts";
+import { inventoryRows, type InventoryRow } from "../model/inventory.ts";
+import { iommuGroups } from "../model/iommu-groups.ts";
+import type { PciAddress } from "../model/pci-address.ts";
+import { isBridge } from "../model/pci-class.ts";
+import { AssignDialog } from "./AssignDialog.tsx";
+import { AssignmentStatus } from "./AssignmentStatus.tsx";
+import { DeviceTable } from "./DeviceTable.tsx";
+import { libvirtCheck } from "./libvirt-check.ts";
+import { ReadinessCard } from "./ReadinessCard.tsx";
+import { allDomains, useDomains } from "./useDomains.ts";
+import { useHostSnapshot } from "./useHostSnapshot.ts";
+import { usePciIds } from "./usePciIds.ts";
+import { useReadiness } from "./useReadiness.ts";
+import { useUsageFacts } from "./useUsageFacts.ts";
+import { VmsCard } from "./VmsCard.tsx";
+
+const _ = cockpit.gettext;
+
+export const PassthroughPage = () => {
+    const Dialogs = useDialogs();
+    const superuser = useSuperuser();
+    const [state, refreshSnapshot] = useHostSnapshot();
+    const [readiness, refreshReadiness] = useReadiness(superuser);
+    const [domains, refreshDomains] = useDomains(superuser);
+    const usageFacts = useUsageFacts();
+    const pciIds = usePciIds();
+
+    const snapshot = state.status === "ready" ? state.snapshot : null;
+    const rows = useMemo(() => snapshot ? inventoryRows(snapshot, pciIds) : [], [snapshot, pciIds]);
+    const groups = useMemo(() => snapshot ? iommuGroups(snapshot) : new Map(), [snapshot]);
+    const usage = useMemo(() => snapshot && usageFacts ? analyzeHostUsage(snapshot, usageFacts) : new Map(),
+                          [snapshot, usageFacts]);
+    const assignments = useMemo(() => indexAssignments(allDomains(domains), snapshot), [domains, snapshot]);
+    const names = useMemo(() => new Map(rows.map(r => [r.address, r.name])), [rows]);
+    const deviceName = useCallback((a: PciAddress) => names.get(a) ?? "", [names]);
+
+    const refreshAll = () => { refreshReadiness(); refreshSnapshot() };
+    const afterVmChange = () => { refreshDomains(); refreshSnapshot() };
+
+    const actions = (row: InventoryRow): IAction[] => {
+        if (!snapshot || isBridge(row.fn.classCode))
+            return [];
+        const noVms = allDomains(domains).length === 0;
+        return [
+            {
+                title: _("Assign to VM"),
+                isAriaDisabled: noVms,
+                tooltipProps: noVms ? { content: _("No virtual machines") } : undefined,
+                onClick: () => Dialogs.show(
+                    <AssignDialog domains={domains} snapshot={snapshot} deviceName={deviceName} address={row.address}
+                                  onDone={afterVmChange} />),
+            },
+        ];
+    };
+
+    return (
+        <Page>
+            <PageSection variant="light">
+                <Title headingLevel="h1">{_("Device passthrough")}</Title>
+            </PageSection>
+            <PageSection>
+                <Stack hasGutter>
+                    <StackItem>
+                        <ReadinessCard state={readiness} superuser={superuser} extraChecks={[libvirtCheck(domains)]}
+                                       onChanged={refreshAll} />
+                    </StackItem>
+                    <StackItem>
+                        <Card id="pci-devices">
+                            <CardHeader><CardTitle component="h2">{_("PCI devices")}</CardTitle></CardHeader>
+                            <CardBody>
+                                {state.status === "loading" && <Spinner aria-label={_("Reading PCI devices")} />}
+                                {state.status === "error" &&
+                                    <Alert variant="danger" isInline title={_("Could not read the PCI devices")}>
+                                        {state.message}
+                                    </Alert>}
+                                {state.status === "ready" &&
+                                    <DeviceTable rows={rows} usage={usage} groups={groups} actions={actions}
+                                                 labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />}
+                            </CardBody>
+                        </Card>
+                    </StackItem>
+                    <StackItem>
+                        <VmsCard domains={domains} refreshDomains={refreshDomains} snapshot={snapshot}
+                                 deviceName={deviceName} onChanged={refreshSnapshot} />
+                    </StackItem>
+                </Stack>
+            </PageSection>
+        </Page>
+    );
+};

@@ -1,0 +1,274 @@
+/* Domains of both connections, and the changes this page makes to them.
+ *
+ * Two backends with one shape: libvirt-dbus for qemu:///system (live attach),
+ * virsh processes for stratovirt:///system (stored definition only: dumpxml
+ * --inactive, edit, define). Every change re-reads the domain first (stop if it
+ * changed since the dialog read it), and reads it back afterwards to verify. */
+
+import * as dbus from "../host/libvirt-dbus.ts";
+import * as virsh from "../host/virsh.ts";
+import { assignCapabilities, type Connection, type DomainInfo, type DomainState } from "../model/assignments.ts";
+import {
+    canonicalXml, hostdevElementXml, insertDevices, listPciHostdevs, removeHostdev, type DomainHostdev,
+} from "../model/domain-xml.ts";
+import type { PciAddress } from "../model/pci-address.ts";
+import { CONNECTION_URIS } from "../model/virsh-script.ts";
+
+export interface DomainRecord extends DomainInfo {
+    uuid: string;
+    /** What the backend addresses the domain by: the D-Bus object path, or the UUID for virsh. */
+    ref: string;
+    /** XML of the running domain; for a shut-off one, the same as inactiveXml. */
+    liveXml: string;
+    /** Stored definition; null for a transient domain. */
+    inactiveXml: string | null;
+    /** Hostdevs of the live XML (running) or the stored XML (shut off). */
+    liveDevices: DomainHostdev[];
+    inactiveDevices: DomainHostdev[];
+}
+
+export interface Backend {
+    connection: Connection;
+    uri: string;
+    /** false: changes go through the stored definition only (StratoVirt). */
+    liveAttach: boolean;
+    listRefs(): Promise<string[]>;
+    info(ref: string): Promise<{ uuid: string; name: string; state: DomainState; persistent: boolean }>;
+    readXml(ref: string, inactive: boolean): Promise<string>;
+    attach(ref: string, xml: string, flags: { config: boolean; live: boolean }): Promise<void>;
+    detach(ref: string, xml: string, flags: { config: boolean; live: boolean }): Promise<void>;
+    define(xml: string): Promise<void>;
+    create(xml: string): Promise<void>;
+    /** The ref of a domain by name, after define/create. */
+    refByName(name: string): Promise<string | null>;
+}
+
+export function dbusBackend(): Backend {
+    return {
+        connection: "qemu",
+        uri: CONNECTION_URIS.qemu,
+        liveAttach: true,
+        listRefs: () => dbus.listDomainPaths(),
+        info: async path => {
+            const [props, state] = await Promise.all([dbus.getDomainProps(path), dbus.getDomainState(path)]);
+            return {
+                uuid: props.uuid,
+                name: props.name,
+                state: state === dbus.VIR_DOMAIN_RUNNING ? "running" : state === dbus.VIR_DOMAIN_SHUTOFF ? "shut off" : "other",
+                persistent: props.persistent,
+            };
+        },
+        readXml: (path, inactive) => dbus.getDomainXml(path, inactive),
+        attach: (path, xml, flags) => dbus.attachDevice(path, xml, flags),
+        detach: (path, xml, flags) => dbus.detachDevice(path, xml, flags),
+        define: async xml => { await dbus.defineXml(xml) },
+        create: async xml => { await dbus.createXml(xml) },
+        refByName: async name => {
+            for (const path of await dbus.listDomainPaths()) {
+                if ((await dbus.getDomainProps(path)).name === name)
+                    return path;
+            }
+            return null;
+        },
+    };
+}
+
+/** The StratoVirt path. `uri` is a parameter so the same code is tested against qemu:///system. */
+export function virshBackend(connection: Connection, uri: string): Backend {
+    return {
+        connection,
+        uri,
+        liveAttach: false,
+        listRefs: () => virsh.listDomainUuids(uri),
+        info: async uuid => {
+            const i = await virsh.getDomainInfo(uri, uuid);
+            return {
+                uuid, name: i.name, persistent: i.persistent,
+                state: i.state === "running" ? "running" : i.state === "shut off" ? "shut off" : "other",
+            };
+        },
+        readXml: (uuid, inactive) => virsh.getDomainXml(uri, uuid, inactive),
+        attach: (uuid, xml, flags) => virsh.attachDevice(uri, uuid, xml, flags),
+        detach: (uuid, xml, flags) => virsh.detachDevice(uri, uuid, xml, flags),
+        define: xml => virsh.defineXml(uri, xml),
+        create: xml => virsh.createXml(uri, xml),
+        refByName: async name => {
+            for (const uuid of await virsh.listDomainUuids(uri)) {
+                if ((await virsh.getDomainInfo(uri, uuid)).name === name)
+                    return uuid;
+            }
+            return null;
+        },
+    };
+}
+
+export async function loadDomain(backend: Backend, ref: string): Promise<DomainRecord> {
+    const info = await backend.info(ref);
+    const inactiveXml = info.persistent ? await backend.readXml(ref, true) : null;
+    const liveXml = info.state === "shut off" && inactiveXml !== null ? inactiveXml : await backend.readXml(ref, false);
+    const liveDevices = listPciHostdevs(liveXml);
+    const inactiveDevices = inactiveXml === null ? [] : listPciHostdevs(inactiveXml);
+    return {
+        ...info,
+        connection: backend.connection,
+        ref,
+        liveXml,
+        inactiveXml,
+        liveDevices,
+        inactiveDevices,
+        liveHostdevs: liveDevices.map(d => d.address),
+        inactiveHostdevs: inactiveDevices.map(d => d.address),
+    };
+}
+
+export async function loadDomains(backend: Backend): Promise<DomainRecord[]> {
+    const refs = await backend.listRefs();
+    // A domain can vanish between list and read: skip it rather than fail the whole list.
+    const results = await Promise.allSettled(refs.map(ref => loadDomain(backend, ref)));
+    return results.flatMap(r => r.status === "fulfilled" ? [r.value] : [])
+            .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The XML a dialog based its preview on; compared again right before writing. */
+export interface DomainBaseline {
+    inactiveXml: string | null;
+    liveXml: string | null;
+}
+
+export async function readBaseline(backend: Backend, d: DomainRecord): Promise<DomainBaseline> {
+    const fresh = await loadDomain(backend, d.ref);
+    return { inactiveXml: fresh.inactiveXml, liveXml: fresh.state === "shut off" ? null : fresh.liveXml };
+}
+
+export class DomainChangedError extends Error {
+    constructor(name: string) {
+        super(`The VM ${name} was changed since this dialog read it.`);
+    }
+}
+
+export class VerifyError extends Error {}
+
+async function checkUnchanged(backend: Backend, d: DomainRecord, baseline: DomainBaseline): Promise<DomainRecord> {
+    const fresh = await loadDomain(backend, d.ref);
+    const same = (a: string | null, b: string | null) => (a === null || b === null) ? a === b : canonicalXml(a) === canonicalXml(b);
+    const liveNow = fresh.state === "shut off" ? null : fresh.liveXml;
+    if (!same(fresh.inactiveXml, baseline.inactiveXml) || !same(liveNow, baseline.liveXml))
+        throw new DomainChangedError(d.name);
+    return fresh;
+}
+
+export interface AssignRequest {
+    fragments: string[];
+    addresses: PciAddress[];
+    /** Stored definition (from next boot). */
+    config: boolean;
+    /** Attach to the running VM now (QEMU only). */
+    live: boolean;
+}
+
+/** Assigns, then verifies by reading back. Throws DomainChangedError, VerifyError or libvirt's error. */
+export async function assignDevices(backend: Backend, d: DomainRecord, baseline: DomainBaseline, req: AssignRequest): Promise<void> {
+    const caps = assignCapabilities(d);
+    if ((req.config && !caps.config) || (req.live && (!caps.live || !backend.liveAttach)) || (!req.config && !req.live))
+        throw new Error("This VM cannot take the device that way.");
+    const fresh = await checkUnchanged(backend, d, baseline);
+
+    if (backend.liveAttach) {
+        const done: string[] = [];
+        try {
+            for (const fragment of req.fragments) {
+                // One call with CONFIG|LIVE: libvirt saves the config only if the live attach worked.
+                await backend.attach(d.ref, fragment, { config: req.config, live: req.live });
+                done.push(fragment);
+            }
+        } catch (ex) {
+            await rollbackAttach(backend, d, done, req).catch(() => undefined);
+            throw ex;
+        }
+    } else {
+        const edited = insertDevices(fresh.inactiveXml!, req.fragments);
+        await backend.define(edited);
+    }
+
+    const after = await loadDomain(backend, d.ref);
+    const missing = req.addresses.filter(a =>
+        (req.config && !after.inactiveHostdevs.includes(a)) || (req.live && !after.liveHostdevs.includes(a)));
+    if (missing.length > 0)
+        throw new VerifyError(`libvirt accepted the change, but ${missing.join(", ")} is not in the VM's XML.`);
+}
+
+/** Functions attached before a later one failed: take them out again so a card is never half-assigned. */
+async function rollbackAttach(backend: Backend, d: DomainRecord, fragments: string[], req: AssignRequest): Promise<void> {
+    if (fragments.length === 0)
+        return;
+    const now = await loadDomain(backend, d.ref);
+    for (const fragment of fragments) {
+        const address = listPciHostdevs(`<domain><devices>${fragment}</devices></domain>`)[0]?.address;
+        if (!address)
+            continue;
+        if (req.config && now.inactiveXml) {
+            const el = hostdevElementXml(now.inactiveXml, address);
+            if (el)
+                await backend.detach(d.ref, el, { config: true, live: false });
+        }
+        if (req.live) {
+            const el = hostdevElementXml(now.liveXml, address);
+            if (el)
+                await backend.detach(d.ref, el, { config: false, live: true });
+        }
+    }
+}
+
+export interface UnassignResult {
+    /** The stored definition no longer has it (or never had). */
+    configRemoved: boolean;
+    /** "removed": gone from the running VM; "pending": libvirt asked the guest, which has not released it yet;
+     * "stays": this connection cannot remove it live (StratoVirt): gone after the VM stops; "none": not in the running VM. */
+    live: "removed" | "pending" | "stays" | "none";
+}
+
+/** Detach like cockpit-machines: from the inactive XML with CONFIG, and, when running, from the live XML with LIVE. */
+export async function unassignDevice(backend: Backend, d: DomainRecord, address: PciAddress): Promise<UnassignResult> {
+    const fresh = await loadDomain(backend, d.ref);
+    const inConfig = fresh.inactiveXml !== null && fresh.inactiveHostdevs.includes(address);
+    const inLive = fresh.state !== "shut off" && fresh.liveHostdevs.includes(address);
+
+    if (inConfig) {
+        if (backend.liveAttach) {
+            await backend.detach(d.ref, hostdevElementXml(fresh.inactiveXml!, address)!, { config: true, live: false });
+        } else {
+            const { xml } = removeHostdev(fresh.inactiveXml!, address);
+            await backend.define(xml);
+        }
+    }
+    if (inLive && backend.liveAttach)
+        await backend.detach(d.ref, hostdevElementXml(fresh.liveXml, address)!, { config: false, live: true });
+
+    const after = await loadDomain(backend, d.ref);
+    const configRemoved = after.inactiveXml === null || !after.inactiveHostdevs.includes(address);
+    if (inConfig && !configRemoved)
+        throw new VerifyError(`libvirt accepted the change, but ${address} is still in the VM's stored definition.`);
+    const stillLive = after.state !== "shut off" && after.liveHostdevs.includes(address);
+    const live = !inLive ? "none" : !backend.liveAttach ? "stays" : stillLive ? "pending" : "removed";
+    return { configRemoved, live };
+}
+
+export type CreateMode = "define" | "create";
+
+/** "Create VM from XML": define or create, then verify the domain exists with the devices. */
+export async function createDomain(backend: Backend, xml: string, name: string, mode: CreateMode,
+                                   addresses: readonly PciAddress[]): Promise<string> {
+    if (mode === "define")
+        await backend.define(xml);
+    else
+        await backend.create(xml);
+    const ref = await backend.refByName(name);
+    if (!ref)
+        throw new VerifyError(`libvirt accepted the XML, but there is no VM named ${name}.`);
+    const record = await loadDomain(backend, ref);
+    const have = mode === "define" ? record.inactiveHostdevs : record.liveHostdevs;
+    const missing = addresses.filter(a => !have.includes(a));
+    if (missing.length > 0)
+        throw new VerifyError(`The VM ${name} exists, but ${missing.join(", ")} is not in its XML.`);
+    return ref;
+}

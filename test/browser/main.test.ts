@@ -1,0 +1,9 @@
+/* Every browser suite, in one process, sharing one test VM boot (see session.ts). */
+
+import { after, before } from "node:test";
+import { startSession, stopSession } from "./session.ts";
+
+import "./suites/inventory.ts";
+
+before(startSession, { timeout: 900_000 });
+after(stopSession);

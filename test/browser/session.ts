@@ -1,0 +1,105 @@
+/* One test VM and one logged-in browser shared by every browser suite:
+ * booting under TCG costs ~20-60 s, so suites reuse it and reboot only
+ * where a test is about reboots. */
+
+import fs from "node:fs";
+import path from "node:path";
+import { test, type TestContext } from "node:test";
+import type { Browser, Frame, Page } from "playwright-core";
+
+import { startMachine, type Machine } from "../vm/machine.ts";
+import { becomeAdmin, launchBrowser, login, openPlugin, saveFailureArtefacts } from "./harness/browser.ts";
+
+export const DIST = path.resolve("dist");
+export const RESULTS = path.resolve("test-results");
+
+interface Session {
+    machine: Machine;
+    browser: Browser;
+    page: Page;
+}
+
+let current: Session | null = null;
+
+export function session(): Session {
+    if (!current)
+        throw new Error("browser session not started");
+    return current;
+}
+
+export async function startSession(): Promise<void> {
+    fs.rmSync(RESULTS, { recursive: true, force: true });
+    const machine = await startMachine({ disk: "overlay", logDir: path.join(RESULTS, "vm") });
+    try {
+        await machine.installPlugin(DIST);
+        const browser = await launchBrowser();
+        const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+        current = { machine, browser, page };
+        await login(page, machine);
+    } catch (ex) {
+        await machine.stop();
+        throw ex;
+    }
+}
+
+export async function stopSession(): Promise<void> {
+    const s = current;
+    current = null;
+    await s?.browser.close().catch(() => {});
+    await s?.machine.stop();
+}
+
+/** (Re)opens the plugin page, fresh, and waits for the device table. */
+export async function openPage(): Promise<Frame> {
+    const { page, machine } = session();
+    const frame = await openPlugin(page, machine);
+    await frame.waitForSelector("#device-table tbody tr[data-address]");
+    return frame;
+}
+
+export async function admin(): Promise<void> {
+    const { page, machine } = session();
+    await becomeAdmin(page, machine);
+}
+
+/** Switches back to limited access through the shell's dialog. */
+export async function limitedAccess(): Promise<void> {
+    const { page } = session();
+    const admin = page.getByRole("button", { name: "Administrative access" });
+    if (!await admin.isVisible())
+        return;
+    await admin.click();
+    await page.getByRole("dialog").getByRole("button", { name: "Limit access" }).click();
+    await page.getByRole("button", { name: "Limited access" }).waitFor();
+}
+
+/** Runs as root in the guest; throws on failure. */
+export async function guest(command: string | string[]): Promise<string> {
+    return (await session().machine.ssh(command)).stdout;
+}
+
+/** A browser test: on failure it keeps the screenshot and the guest journal. */
+export function browserTest(name: string, fn: (t: TestContext) => Promise<void>, options: { timeout?: number } = {}) {
+    test(name, { timeout: options.timeout ?? 300_000 }, async t => {
+        try {
+            await fn(t);
+        } catch (ex) {
+            if (current)
+                await saveFailureArtefacts(current.page, current.machine, RESULTS, name.replace(/[^A-Za-z0-9]+/g, "-"));
+            throw ex;
+        }
+    });
+}
+
+/** Polls `probe` until it returns a value that satisfies `ok`; sysfs and the UI settle asynchronously. */
+export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: T | undefined;
+    while (Date.now() < deadline) {
+        last = await probe();
+        if (ok(last))
+            return last;
+        await new Promise(resolve => setTimeout(resolve, 500));
+    }
+    throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
