@@ -52,7 +52,13 @@ demo: all
 	@tools/need.sh demo
 	node --import tsx test/vm/demo.ts dist
 
+# Benchmark at 64, 512 and 4,096 PCI functions (issue 7): prints the table and
+# PASS/FAIL per budget, writes docs/PERFORMANCE.md. Boots no VM.
+bench: all
+	@tools/need.sh bench
+	node --import tsx test/bench/bench.ts
+
 clean:
 	rm -rf dist test-results cockpit-$(PACKAGE)-*.tar.xz
 
-.PHONY: all install devel-install devel-uninstall dist typecheck check-unit check-browser check demo clean
+.PHONY: all install devel-install devel-uninstall dist typecheck check-unit check-browser check demo bench clean

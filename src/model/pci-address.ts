@@ -39,6 +39,10 @@ export function addressParts(address: PciAddress): PciAddressParts {
 
 /** Orders addresses numerically: domain, bus, slot, function. */
 export function compareAddresses(a: PciAddress, b: PciAddress): number {
+    // Same length means same domain width, and every field is fixed-width lower-case
+    // hex: string order is numeric order. Sorting 4,096 rows makes 50,000 calls.
+    if (a.length === b.length)
+        return a < b ? -1 : a > b ? 1 : 0;
     const pa = addressParts(a);
     const pb = addressParts(b);
     return (pa.domain - pb.domain) || (pa.bus - pb.bus) || (pa.slot - pb.slot) || (pa.func - pb.func);
