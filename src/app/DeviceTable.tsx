@@ -60,11 +60,13 @@ export interface DeviceTableProps {
     groups: ReadonlyMap<number, IommuGroup>;
     /** Row actions (Prepare for passthrough, ...), from the features that own them. */
     actions?: (row: InventoryRow) => IAction[];
+    /** The main action button of a row (Prepare for passthrough / Return to host). */
+    primaryAction?: (row: InventoryRow) => ReactNode;
     /** Extra status labels for a row (e.g. "Assigned to vm1 (running)"). */
     labels?: (row: InventoryRow) => ReactNode[];
 }
 
-export const DeviceTable = ({ rows, usage, groups, actions, labels }: DeviceTableProps) => {
+export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, labels }: DeviceTableProps) => {
     const [search, setSearch] = useState("");
     const [category, setCategory] = useState<DeviceCategory | "all">("all");
     const [sortBy, setSortBy] = useState<{ column: SortColumn; direction: "asc" | "desc" }>({ column: "address", direction: "asc" });
@@ -131,12 +133,13 @@ export const DeviceTable = ({ rows, usage, groups, actions, labels }: DeviceTabl
                                 {u.reasons.map(r => describeUsageReason(r, gettext)).join("; ")}
                             </div>}
                     </Td>
+                    <Td className="pt-row-action" data-field="action">{primaryAction?.(row)}</Td>
                     <Td isActionCell>
                         {rowActions.length > 0 && <ActionsColumn items={rowActions} />}
                     </Td>
                 </Tr>
                 <Tr isExpanded={isExpanded}>
-                    <Td colSpan={COLUMNS.length + 2}>
+                    <Td colSpan={COLUMNS.length + 3}>
                         {isExpanded &&
                             <ExpandableRowContent>
                                 <DeviceDetails fn={row.fn} usage={u} group={group} />
@@ -156,7 +159,7 @@ export const DeviceTable = ({ rows, usage, groups, actions, labels }: DeviceTabl
             body.push(
                 <Tbody key={`group-${g}`}>
                     <Tr className="pt-group-header" data-group={g ?? "none"}>
-                        <Td colSpan={COLUMNS.length + 2}>
+                        <Td colSpan={COLUMNS.length + 3}>
                             <strong>{g === null ? _("No IOMMU group") : cockpit.format(_("IOMMU group $0"), g)}</strong>
                             {group && <span className="pt-group-viability"> — {groupViabilityText(group)}</span>}
                         </Td>
@@ -208,7 +211,8 @@ export const DeviceTable = ({ rows, usage, groups, actions, labels }: DeviceTabl
                         <Th screenReaderText={_("Details")} />
                         {COLUMNS.map((c, i) =>
                             <Th key={c.title} sort={c.key ? sortParams(c.key, i) : undefined}>{c.title}</Th>)}
-                        <Th screenReaderText={_("Actions")} />
+                        <Th screenReaderText={_("Action")} />
+                        <Th screenReaderText={_("More actions")} />
                     </Tr>
                 </Thead>
                 {body}

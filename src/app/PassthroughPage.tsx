@@ -1,7 +1,7 @@
 /* The page: host readiness on top, the PCI inventory, then the VMs. Holds
  * the state every section reads, and the row actions that open dialogs. */
 
-import { useCallback, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import {
     Alert, Card, CardBody, CardHeader, CardTitle, Page, PageSection, Spinner, Stack, StackItem, Title,
 } from "@patternfly/react-core";
@@ -16,7 +16,17 @@ import { inventoryRows, type InventoryRow } from "../model/inventory.ts";
 import { iommuGroups } from "../model/iommu-groups.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
+import { readPersistedBindings, hasDriverctl } from "../host/persistence-reader.ts";
+import { describeUsageReason, type DeviceUsage } from "../model/host-usage.ts";
+import type { PersistedBinding } from "../model/persistence.ts";
+import type { PciFunction } from "../model/snapshot.ts";
 import { AssignDialog } from "./AssignDialog.tsx";
+import { DeviceAction } from "./DeviceActions.tsx";
+import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
+import { PrepareDialog, type HostUsage } from "./PrepareDialog.tsx";
+import { rememberedDrivers } from "./remembered-drivers.ts";
+import { ReturnDialog } from "./ReturnDialog.tsx";
+import { gettext } from "./translate.ts";
 import { AssignmentStatus } from "./AssignmentStatus.tsx";
 import { DeviceTable } from "./DeviceTable.tsx";
 import { libvirtCheck } from "./libvirt-check.ts";
@@ -30,6 +40,26 @@ import { VmsCard } from "./VmsCard.tsx";
 
 const _ = cockpit.gettext;
 
+function toHostUsage(u: DeviceUsage | undefined): HostUsage | undefined {
+    if (!u || u.reasons.length === 0)
+        return undefined;
+    return { reasons: u.reasons.map(r => describeUsageReason(r, gettext)), refuse: u.refuse };
+}
+
+/** Bindings kept after reboot, and whether driverctl is there to keep them. */
+function usePersistence(): [PersistedBinding[] | null, boolean, () => void] {
+    const [bindings, setBindings] = useState<PersistedBinding[] | null>(null);
+    const [driverctl, setDriverctl] = useState(false);
+    const refresh = useCallback(() => {
+        readPersistedBindings().then(setBindings, () => setBindings([]));
+    }, []);
+    useEffect(() => {
+        refresh();
+        hasDriverctl().then(setDriverctl, () => {});
+    }, [refresh]);
+    return [bindings, driverctl, refresh];
+}
+
 export const PassthroughPage = () => {
     const Dialogs = useDialogs();
     const superuser = useSuperuser();
@@ -37,6 +67,7 @@ export const PassthroughPage = () => {
     const [readiness, refreshReadiness] = useReadiness(superuser);
     const [domains, refreshDomains] = useDomains(superuser);
     const usageFacts = useUsageFacts();
+    const [bindings, driverctlAvailable, refreshBindings] = usePersistence();
     const pciIds = usePciIds();
 
     const snapshot = state.status === "ready" ? state.snapshot : null;
@@ -50,6 +81,36 @@ export const PassthroughPage = () => {
 
     const refreshAll = () => { refreshReadiness(); refreshSnapshot() };
     const afterVmChange = () => { refreshDomains(); refreshSnapshot() };
+    const afterBindingChange = () => { refreshSnapshot(); refreshBindings(); refreshReadiness() };
+    const vfioLoaded = readiness.status === "ready" ? readiness.facts.vfioLoaded : false;
+
+    const openPrepare = (fn: PciFunction) => {
+        if (!snapshot)
+            return;
+        const others = new Map<PciAddress, HostUsage>();
+        for (const [a, u] of usage) {
+            const h = toHostUsage(u);
+            if (h && a !== fn.address)
+                others.set(a, h);
+        }
+        Dialogs.show(
+            <PrepareDialog snapshot={snapshot} address={fn.address} deviceName={deviceName(fn.address)}
+                           vfioLoaded={vfioLoaded} driverctlAvailable={driverctlAvailable}
+                           hostUsage={toHostUsage(usage.get(fn.address))} otherHostUsage={others}
+                           onClose={Dialogs.close} onFinished={afterBindingChange} />);
+    };
+    const openReturn = (fn: PciFunction) => {
+        if (!snapshot)
+            return;
+        const usedByVms = assignments.canReturnToHost(fn.address)
+            ? []
+            : assignments.assignments(fn.address).filter(a => a.state !== "shut off").map(a => a.domain.name);
+        Dialogs.show(
+            <ReturnDialog snapshot={snapshot} address={fn.address} deviceName={deviceName(fn.address)}
+                          rememberedDriver={rememberedDrivers(snapshot).get(fn.address) ?? null}
+                          kept={bindings ?? []} usedByVms={usedByVms}
+                          onClose={Dialogs.close} onFinished={afterBindingChange} />);
+    };
 
     const actions = (row: InventoryRow): IAction[] => {
         if (!snapshot || isBridge(row.fn.classCode))
@@ -89,10 +150,15 @@ export const PassthroughPage = () => {
                                     </Alert>}
                                 {state.status === "ready" &&
                                     <DeviceTable rows={rows} usage={usage} groups={groups} actions={actions}
+                                                 primaryAction={row => <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn} />}
                                                  labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />}
                             </CardBody>
                         </Card>
                     </StackItem>
+                    {snapshot &&
+                        <StackItem>
+                            <KeptAfterRebootCard snapshot={snapshot} bindings={bindings} onChanged={afterBindingChange} />
+                        </StackItem>}
                     <StackItem>
                         <VmsCard domains={domains} refreshDomains={refreshDomains} snapshot={snapshot}
                                  deviceName={deviceName} onChanged={refreshSnapshot} />

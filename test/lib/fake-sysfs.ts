@@ -59,8 +59,28 @@ function configSpace(fn: FakeFunction): Buffer {
     return b;
 }
 
-export function writeFakeSysfs(root: string, functions: FakeFunction[]): void {
+/** Drivers registered with no device bound (e.g. vfio-pci loaded, nothing on it). */
+export interface FakeSysfsOptions {
+    extraDrivers?: string[];
+}
+
+/** A driver directory with the files the kernel gives every PCI driver. */
+function driverDir(root: string, name: string): string {
+    const dir = path.join(root, "bus/pci/drivers", name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const file of ["bind", "unbind", "new_id", "remove_id"]) {
+        if (!fs.existsSync(path.join(dir, file)))
+            fs.writeFileSync(path.join(dir, file), "");
+    }
+    return dir;
+}
+
+export function writeFakeSysfs(root: string, functions: FakeFunction[], options: FakeSysfsOptions = {}): void {
     const fns = new Map(functions.map(f => [f.address, f]));
+    fs.mkdirSync(path.join(root, "bus/pci/devices"), { recursive: true });
+    fs.writeFileSync(path.join(root, "bus/pci/drivers_probe"), "");
+    for (const name of options.extraDrivers ?? [])
+        driverDir(root, name);
     for (const fn of functions) {
         const dir = functionDir(root, fns, fn.address);
         fs.mkdirSync(dir, { recursive: true });
@@ -95,10 +115,9 @@ export function writeFakeSysfs(root: string, functions: FakeFunction[]): void {
 
         link(dir, path.join(root, "bus/pci/devices", fn.address));
         if (fn.driver) {
-            const driverDir = path.join(root, "bus/pci/drivers", fn.driver);
-            fs.mkdirSync(driverDir, { recursive: true });
-            link(driverDir, path.join(dir, "driver"));
-            link(dir, path.join(driverDir, fn.address));
+            const drvDir = driverDir(root, fn.driver);
+            link(drvDir, path.join(dir, "driver"));
+            link(dir, path.join(drvDir, fn.address));
         }
         if (fn.iommuGroup !== undefined) {
             const groupDir = path.join(root, "kernel/iommu_groups", String(fn.iommuGroup));

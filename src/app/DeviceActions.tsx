@@ -1,0 +1,40 @@
+/* The per-device action: "Prepare for passthrough", or "Return to host" for
+ * a device on vfio-pci. In limited access it is disabled and says why
+ * (tooltip, and data-disabled-reason for tests). */
+
+import { Button, Tooltip } from "@patternfly/react-core";
+import cockpit from "cockpit";
+
+import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { isBridge } from "../model/pci-class.ts";
+import type { PciFunction } from "../model/snapshot.ts";
+
+const _ = cockpit.gettext;
+
+export interface DeviceActionProps {
+    fn: PciFunction;
+    onPrepare: (fn: PciFunction) => void;
+    onReturn: (fn: PciFunction) => void;
+}
+
+export const DeviceAction = ({ fn, onPrepare, onReturn }: DeviceActionProps) => {
+    const superuser = useSuperuser();
+    if (isBridge(fn.classCode))
+        return null;
+    const onVfio = fn.driver === "vfio-pci";
+    const label = onVfio ? _("Return to host") : _("Prepare for passthrough");
+    const reason = superuser === false
+        ? (onVfio
+            ? _("Administrative access is required to return devices to the host.")
+            : _("Administrative access is required to prepare devices for passthrough."))
+        : null;
+    const button = (
+        <Button variant="secondary" size="sm" isAriaDisabled={reason !== null}
+                data-action={onVfio ? "return" : "prepare"} data-address={fn.address}
+                data-disabled-reason={reason ?? undefined}
+                onClick={() => onVfio ? onReturn(fn) : onPrepare(fn)}>
+            {label}
+        </Button>
+    );
+    return reason ? <Tooltip content={reason}>{button}</Tooltip> : button;
+};

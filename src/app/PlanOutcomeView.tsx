@@ -1,0 +1,99 @@
+/* What a plan did, in words: the driver each device is on now, or the error
+ * explained and whether every device is back where it was. */
+
+import { Alert, List, ListItem, Text, TextContent } from "@patternfly/react-core";
+import cockpit from "cockpit";
+
+import { explainKernelError } from "../model/kernel-errors.ts";
+import type { Plan } from "../model/plan.ts";
+import type { PlanOutcome, StepFailure } from "../model/run-plan.ts";
+import { gettext } from "./gettext.ts";
+
+const _ = cockpit.gettext;
+
+function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed" }>): { title: string; explanation: string; details: string } {
+    const failure: StepFailure = outcome.failure;
+    const step = outcome.failedStep === null ? null : plan.steps[outcome.failedStep];
+    const title = step
+        ? cockpit.format(_("Failed: $0"), step.description)
+        : _("Nothing was changed");
+    switch (failure.kind) {
+    case "kernel": {
+        const explained = explainKernelError(failure.message, gettext);
+        return { title, explanation: explained.explanation, details: failure.message };
+    }
+    case "rejected":
+        return { title, explanation: _("The change was refused before anything was written."), details: failure.reason };
+    case "changed":
+        return {
+            title,
+            explanation: cockpit.format(_("$0 is no longer on the driver the page showed ($1 instead of $2). Reload and try again."),
+                                        failure.address, failure.actual || _("no driver"), failure.expected ?? _("no driver")),
+            details: "",
+        };
+    case "check": {
+        const check = failure.check;
+        let explanation: string;
+        if (check.kind === "driver" && check.driver !== null)
+            explanation = cockpit.format(_("$0 did not take the device (it is on $1). The driver refused the device."),
+                                         check.driver, failure.actual || _("no driver"));
+        else if (check.kind === "driver")
+            explanation = cockpit.format(_("The device is still on $0."), failure.actual);
+        else if (check.kind === "vfio-device")
+            explanation = _("The device is on vfio-pci but its /dev/vfio group device did not appear: the IOMMU may be off.");
+        else if (check.kind === "driver-loaded")
+            explanation = _("vfio-pci did not register as a driver.");
+        else if (check.kind === "left-vfio")
+            explanation = _("The device stayed on vfio-pci.");
+        else
+            explanation = cockpit.format(_("driver_override is \"$0\", not the expected value."), failure.actual);
+        return { title, explanation, details: "" };
+    }
+    }
+}
+
+export const PlanOutcomeView = ({ plan, outcome }: { plan: Plan; outcome: PlanOutcome }) => {
+    if (outcome.status === "done") {
+        return (
+            <Alert variant="success" isInline title={plan.kind === "prepare" ? _("Prepared for passthrough") : _("Returned to the host")}
+                   className="pt-plan-outcome">
+                <List>
+                    {outcome.devices.map(d => (
+                        <ListItem key={d.address} data-address={d.address} data-driver={d.driver ?? ""}>
+                            {d.driver
+                                ? cockpit.format(_("$0 is now on $1."), d.address, d.driver)
+                                : cockpit.format(_("$0 has no driver: no driver accepted it."), d.address)}
+                            {d.refusal?.driver &&
+                                " " + cockpit.format(_("$0 refused it: $1"), d.refusal.driver,
+                                                     d.refusal.message ? explainKernelError(d.refusal.message, gettext).explanation : _("no reason given"))}
+                        </ListItem>
+                    ))}
+                </List>
+            </Alert>
+        );
+    }
+    const { title, explanation, details } = failureText(plan, outcome);
+    const allRestored = outcome.devices.every(d => d.restored);
+    return (
+        <Alert variant="danger" isInline title={title} className="pt-plan-outcome">
+            <TextContent>
+                <Text>{explanation}</Text>
+                {details && <Text component="small" className="pt-error-details">{details}</Text>}
+                {outcome.devices.length > 0 &&
+                    <Text>{allRestored
+                        ? _("Every device is back on the driver it had before.")
+                        : _("Some devices could not be put back:")}</Text>}
+            </TextContent>
+            {!allRestored &&
+                <List>
+                    {outcome.devices.filter(d => !d.restored).map(d => (
+                        <ListItem key={d.address}>
+                            {cockpit.format(_("$0 is on $1 (it was on $2)."), d.address, d.driver ?? _("no driver"), d.expected ?? _("no driver"))}
+                        </ListItem>
+                    ))}
+                </List>}
+            {outcome.rollbackProblems.length > 0 &&
+                <Text component="small" className="pt-error-details">{outcome.rollbackProblems.join("; ")}</Text>}
+        </Alert>
+    );
+};

@@ -1,0 +1,83 @@
+/* The one privileged process per plan: executor.sh under superuser "require",
+ * fed one operation per line; answers come back one line per operation.
+ * No decisions here (see model/run-plan.ts). */
+
+import cockpit from "cockpit";
+import executorScript from "./executor.sh";
+import { encodeOp, parseReply, type ExecOp, type ExecReply } from "../model/executor-ops.ts";
+import { runPlan, type ExecutorChannel, type PlanOutcome, type Progress } from "../model/run-plan.ts";
+import type { PciAddress } from "../model/pci-address.ts";
+import type { PersistMethod, Plan } from "../model/plan.ts";
+
+export interface OpenExecutor extends ExecutorChannel {
+    /** Closes stdin; the script exits. */
+    close(): void;
+}
+
+/** Starts executor.sh. The roots are for tests only; the page uses the defaults. */
+export function openExecutor(roots: { sysfs?: string; dev?: string; etc?: string } = {}): OpenExecutor {
+    const args = roots.sysfs || roots.dev || roots.etc
+        ? [roots.sysfs ?? "/sys", roots.dev ?? "/dev", roots.etc ?? "/etc"]
+        : [];
+    const proc = cockpit.script(executorScript, args, { superuser: "require", err: "message" });
+    const waiting: ((reply: ExecReply) => void)[] = [];
+    let buffer = "";
+    let ended: string | null = null;
+
+    const endAll = (message: string) => {
+        ended = message;
+        while (waiting.length > 0)
+            waiting.shift()!({ status: "error", message });
+    };
+    proc.stream(data => {
+        buffer += data;
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+            const line = buffer.slice(0, nl);
+            buffer = buffer.slice(nl + 1);
+            waiting.shift()?.(parseReply(line));
+        }
+    });
+    proc.then(() => endAll("The privileged helper exited early"),
+              (ex: { message?: string }) => endAll(ex.message || "The privileged helper failed"));
+
+    return {
+        run(op: ExecOp): Promise<ExecReply> {
+            let line: string;
+            try {
+                line = encodeOp(op);
+            } catch (ex) {
+                return Promise.resolve({ status: "rejected", reason: String((ex as Error).message) });
+            }
+            if (ended !== null)
+                return Promise.resolve({ status: "error", message: ended });
+            return new Promise(resolve => {
+                waiting.push(resolve);
+                proc.input(line + "\n", true);
+            });
+        },
+        close() {
+            proc.input();
+        },
+    };
+}
+
+/** Runs a plan in one privileged process. */
+export async function executePlan(plan: Plan, onProgress?: (p: Progress) => void): Promise<PlanOutcome> {
+    const executor = openExecutor();
+    try {
+        return await runPlan(plan, executor, onProgress);
+    } finally {
+        executor.close();
+    }
+}
+
+/** Forgets a binding kept after reboot (the device's current binding is left alone). */
+export async function forgetKeptBinding(address: PciAddress, method: PersistMethod): Promise<ExecReply> {
+    const executor = openExecutor();
+    try {
+        return await executor.run({ op: "unpersist", method, address });
+    } finally {
+        executor.close();
+    }
+}

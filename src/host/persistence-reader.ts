@@ -1,0 +1,17 @@
+/* Reads the "Kept after reboot" bindings (read-persistence.sh): one process,
+ * no administrative access needed. */
+
+import cockpit from "cockpit";
+import readPersistenceScript from "./read-persistence.sh";
+import { parsePersistence, type PersistedBinding } from "../model/persistence.ts";
+
+export function readPersistedBindings(etcRoot = "/etc"): Promise<PersistedBinding[]> {
+    return cockpit.script(readPersistenceScript, [etcRoot], { err: "message" })
+            .then(output => parsePersistence(output));
+}
+
+/** Whether driverctl is installed (then "Keep after reboot" uses it). */
+export function hasDriverctl(): Promise<boolean> {
+    return cockpit.spawn(["sh", "-c", "command -v driverctl"], { err: "ignore" })
+            .then(() => true, () => false);
+}

@@ -1,0 +1,11 @@
+# Reads the bindings kept after reboot: this page's udev rules and driverctl's
+# saved overrides. Readable without administrative access.
+# Argument: the /etc root (only tests change it).
+# Output: path NUL line, for every line of every such file (grep -H -Z),
+# parsed by src/model/persistence.ts.
+etc=${1:-/etc}
+set -- "$etc"/udev/rules.d/70-cockpit-passthrough-*.rules "$etc"/driverctl.d/pci-*
+for f in "$@"; do
+    [ -f "$f" ] && grep -H -Z -s '' "$f"
+done
+exit 0

@@ -1,0 +1,129 @@
+/* The line protocol of the privileged executor (src/host/executor.sh).
+ *
+ * One operation per line, fields separated by a tab; one answer line per
+ * operation:
+ *   ok <TAB> value          done (value: what a read found; empty for writes)
+ *   error <TAB> message     the kernel or a tool refused (e.g. "tee: ...: Device or resource busy")
+ *   rejected <TAB> reason   the executor refused the operation; nothing was written
+ *
+ * The executor validates every field itself. This side validates too, before
+ * sending anything (defence in depth), with the same rules.
+ */
+
+import { isPciAddress, type PciAddress } from "./pci-address.ts";
+import { isDriverName, type Action, type DriverName, type PersistMethod } from "./plan.ts";
+
+/** The only sysfs files the executor writes, relative to /sys/bus/pci. */
+export type SysfsWrite =
+    | { file: "driver_override"; address: PciAddress; value: DriverName | null }
+    | { file: "driver/unbind"; address: PciAddress }
+    | { file: "drivers/unbind"; driver: DriverName; address: PciAddress }
+    | { file: "drivers/bind"; driver: DriverName; address: PciAddress }
+    | { file: "drivers_probe"; address: PciAddress }
+    | { file: "sriov_numvfs"; address: PciAddress; count: number }
+    | { file: "sriov_drivers_autoprobe"; address: PciAddress; enabled: boolean };
+
+export type ExecOp =
+    | { op: "write"; write: SysfsWrite }
+    | { op: "read-driver"; address: PciAddress }
+    | { op: "read-override"; address: PciAddress }
+    | { op: "read-group"; address: PciAddress }
+    | { op: "vfio-dev"; group: number }
+    | { op: "has-driver"; driver: DriverName }
+    | { op: "modprobe-vfio" }
+    | { op: "persist"; method: PersistMethod; address: PciAddress }
+    | { op: "unpersist"; method: PersistMethod; address: PciAddress };
+
+export type ExecReply =
+    | { status: "ok"; value: string }
+    | { status: "error"; message: string }
+    | { status: "rejected"; reason: string };
+
+/** The path (relative to /sys/bus/pci) and the value a write puts there. */
+export function writeTarget(w: SysfsWrite): { path: string; value: string } {
+    switch (w.file) {
+    case "driver_override": return { path: `devices/${w.address}/driver_override`, value: w.value ?? "" };
+    case "driver/unbind": return { path: `devices/${w.address}/driver/unbind`, value: w.address };
+    case "drivers/unbind": return { path: `drivers/${w.driver}/unbind`, value: w.address };
+    case "drivers/bind": return { path: `drivers/${w.driver}/bind`, value: w.address };
+    case "drivers_probe": return { path: "drivers_probe", value: w.address };
+    case "sriov_numvfs": return { path: `devices/${w.address}/sriov_numvfs`, value: String(w.count) };
+    case "sriov_drivers_autoprobe": return { path: `devices/${w.address}/sriov_drivers_autoprobe`, value: w.enabled ? "1" : "0" };
+    }
+}
+
+/** Why an operation must not be sent, or null when it is well-formed.
+ * The types already rule most of this out; data from outside (snapshots,
+ * files) is cast into them, so check the strings themselves. */
+export function invalidReason(op: ExecOp): string | null {
+    const badAddress = (a: string) => isPciAddress(a) ? null : `bad address ${JSON.stringify(a)}`;
+    const badDriver = (d: string) => isDriverName(d) ? null : `bad driver name ${JSON.stringify(d)}`;
+    switch (op.op) {
+    case "write": {
+        const w = op.write;
+        const reason = badAddress(w.address);
+        if (reason)
+            return reason;
+        switch (w.file) {
+        case "driver_override": return w.value === null ? null : badDriver(w.value);
+        case "drivers/unbind": case "drivers/bind": return badDriver(w.driver);
+        case "sriov_numvfs": return Number.isSafeInteger(w.count) && w.count >= 0 && w.count <= 65535 ? null : `bad VF count ${w.count}`;
+        default: return null;
+        }
+    }
+    case "read-driver": case "read-override": case "read-group": case "persist": case "unpersist":
+        return badAddress(op.address);
+    case "vfio-dev":
+        return Number.isSafeInteger(op.group) && op.group >= 0 ? null : `bad group ${op.group}`;
+    case "has-driver":
+        return badDriver(op.driver);
+    case "modprobe-vfio":
+        return null;
+    }
+}
+
+/** The protocol line for an operation (no newline). Throws on an invalid operation. */
+export function encodeOp(op: ExecOp): string {
+    const reason = invalidReason(op);
+    if (reason)
+        throw new Error(`Refusing to send an invalid operation: ${reason}`);
+    switch (op.op) {
+    case "write": {
+        const { path, value } = writeTarget(op.write);
+        return ["write", path, value].join("\t");
+    }
+    case "read-driver": case "read-override": case "read-group":
+        return [op.op, op.address].join("\t");
+    case "vfio-dev": return ["vfio-dev", String(op.group)].join("\t");
+    case "has-driver": return ["has-driver", op.driver].join("\t");
+    case "modprobe-vfio": return ["modprobe", "vfio-pci"].join("\t");
+    case "persist": case "unpersist":
+        return [`${op.op}-${op.method}`, op.address].join("\t");
+    }
+}
+
+export function parseReply(line: string): ExecReply {
+    const tab = line.indexOf("\t");
+    const head = tab < 0 ? line : line.slice(0, tab);
+    const rest = tab < 0 ? "" : line.slice(tab + 1);
+    switch (head) {
+    case "ok": return { status: "ok", value: rest };
+    case "error": return { status: "error", message: rest };
+    case "rejected": return { status: "rejected", reason: rest };
+    default: return { status: "error", message: `Unexpected answer from the executor: ${line}` };
+    }
+}
+
+/** The executor operation that performs a plan action. */
+export function actionOp(action: Action): ExecOp {
+    switch (action.kind) {
+    case "load-vfio": return { op: "modprobe-vfio" };
+    case "set-override": return { op: "write", write: { file: "driver_override", address: action.address, value: action.driver } };
+    case "unbind": return { op: "write", write: { file: "drivers/unbind", driver: action.from, address: action.address } };
+    case "unbind-any": return { op: "write", write: { file: "driver/unbind", address: action.address } };
+    case "bind": return { op: "write", write: { file: "drivers/bind", driver: action.to, address: action.address } };
+    case "probe": return { op: "write", write: { file: "drivers_probe", address: action.address } };
+    case "persist": return { op: "persist", method: action.method, address: action.address };
+    case "unpersist": return { op: "unpersist", method: action.method, address: action.address };
+    }
+}

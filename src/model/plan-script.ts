@@ -1,0 +1,143 @@
+/* A plan as a POSIX shell script ("View automation script"): the same writes
+ * in the same order, each followed by the same check, stopping at the first
+ * failure. Run as root in the host, it has the effect of the dialog's button
+ * (without the automatic rollback: the script says how to undo by hand).
+ *
+ * Every value is single-quoted; nothing from the host is interpreted. */
+
+import type { Action, Check, Plan } from "./plan.ts";
+import { untranslated, type Gettext } from "./plan-text.ts";
+
+/** Single-quotes a value for sh: 'it'\''s'. */
+export function shellQuote(value: string): string {
+    return "'" + value.replace(/'/g, "'\\''") + "'";
+}
+
+/* The udev rule, written exactly as executor.sh writes it (a unit test runs
+ * both and compares the files). Reads the IDs from sysfs, like the executor. */
+const PERSIST_UDEV_FUNCTION = `persist_udev() {
+    vendor= device=
+    read -r vendor < "$pci/devices/$1/vendor"
+    read -r device < "$pci/devices/$1/device"
+    mkdir -p "$etc/udev/rules.d"
+    printf '%s\\n' \\
+        "# Written by Cockpit (Device passthrough): keep $1 ($vendor:$device) on vfio-pci at boot." \\
+        "# Remove this file (or use the \\"Kept after reboot\\" list) to give the device back to its driver at the next boot." \\
+        "ACTION==\\"add\\", SUBSYSTEM==\\"pci\\", KERNEL==\\"$1\\", ATTR{vendor}==\\"$vendor\\", ATTR{device}==\\"$device\\", ATTR{driver_override}=\\"vfio-pci\\", RUN{builtin}+=\\"kmod load vfio-pci\\", RUN+=\\"/bin/sh -c 'cd /sys/bus/pci/devices/\\$kernel || exit 0; case \\$\\$(readlink driver) in */vfio-pci) ;; ?*) echo \\$kernel > driver/unbind; echo \\$kernel > /sys/bus/pci/drivers_probe ;; *) echo \\$kernel > /sys/bus/pci/drivers_probe ;; esac'\\"" \\
+        > "$etc/udev/rules.d/70-cockpit-passthrough-$1.rules"
+}`;
+
+const HELPERS = `fail() { echo "FAILED: $*" >&2; exit 1; }
+# The driver a device is on, empty if none (the \`driver\` symlink).
+driver_of() { if [ -L "$pci/devices/$1/driver" ]; then basename "$(readlink "$pci/devices/$1/driver")"; fi; }
+override_of() { v=$(cat "$pci/devices/$1/driver_override"); [ "$v" = "(null)" ] || echo "$v"; }
+group_of() { if [ -L "$pci/devices/$1/iommu_group" ]; then basename "$(readlink "$pci/devices/$1/iommu_group")"; fi; }`;
+
+function actionLines(action: Action): string[] {
+    switch (action.kind) {
+    case "load-vfio":
+        return ["modprobe vfio-pci"];
+    case "set-override":
+        return action.driver === null
+            ? [`echo > "$pci/devices/"${shellQuote(action.address)}/driver_override`]
+            : [`echo ${shellQuote(action.driver)} > "$pci/devices/"${shellQuote(action.address)}/driver_override`];
+    case "unbind":
+        return [`echo ${shellQuote(action.address)} > "$pci/drivers/"${shellQuote(action.from)}/unbind`];
+    case "unbind-any":
+        return [`echo ${shellQuote(action.address)} > "$pci/devices/"${shellQuote(action.address)}/driver/unbind`];
+    case "bind":
+        return [`echo ${shellQuote(action.address)} > "$pci/drivers/"${shellQuote(action.to)}/bind`];
+    case "probe":
+        return [`echo ${shellQuote(action.address)} > "$pci/drivers_probe"`];
+    case "persist":
+        return action.method === "driverctl"
+            ? [`driverctl set-override ${shellQuote(action.address)} vfio-pci`]
+            : [`persist_udev ${shellQuote(action.address)}`];
+    case "unpersist":
+        return action.method === "driverctl"
+            ? [`rm -f "$etc/driverctl.d/pci-"${shellQuote(action.address)}`]
+            : [`rm -f "$etc/udev/rules.d/70-cockpit-passthrough-"${shellQuote(action.address)}.rules`];
+    }
+}
+
+function checkLines(check: Check): string[] {
+    switch (check.kind) {
+    case "driver-loaded":
+        return [`[ -d "$pci/drivers/"${shellQuote(check.driver)} ] || fail ${shellQuote(`${check.driver} is not loaded`)}`];
+    case "override": {
+        const a = shellQuote(check.address);
+        const want = shellQuote(check.value ?? "");
+        return [`[ "$(override_of ${a})" = ${want} ] || fail ${shellQuote(`driver_override of ${check.address} is not ${check.value ?? "empty"}`)}`];
+    }
+    case "driver": {
+        const a = shellQuote(check.address);
+        const what = check.driver === null ? `${check.address} still has a driver` : `${check.address} is not on ${check.driver}`;
+        return [`[ "$(driver_of ${a})" = ${shellQuote(check.driver ?? "")} ] || fail ${shellQuote(what)}: "$(driver_of ${a})"`];
+    }
+    case "vfio-device": {
+        const a = shellQuote(check.address);
+        return [
+            `group=$(group_of ${a})`,
+            `[ -n "$group" ] && [ -e "$dev/vfio/$group" ] || fail ${shellQuote(`/dev/vfio/<group> of ${check.address} does not exist`)}`,
+        ];
+    }
+    case "left-vfio": {
+        const a = shellQuote(check.address);
+        return [
+            `now=$(driver_of ${a})`,
+            `[ "$now" != vfio-pci ] || fail ${shellQuote(`${check.address} is still on vfio-pci`)}`,
+            `echo ${a} is now on "\${now:-no driver}"`,
+        ];
+    }
+    }
+}
+
+/** Comment lines of at most ~80 columns; no newline can end the comment early. */
+function comment(text: string): string {
+    const lines: string[] = [];
+    let line = "";
+    for (const word of text.split(/\s+/).filter(Boolean)) {
+        if (line && line.length + word.length > 76) {
+            lines.push(line);
+            line = "";
+        }
+        line = line ? `${line} ${word}` : word;
+    }
+    lines.push(line);
+    return lines.map(l => `# ${l}`).join("\n");
+}
+
+export interface ScriptRoots {
+    sysfs: string;
+    dev: string;
+    etc: string;
+}
+
+const DEFAULT_ROOTS: ScriptRoots = { sysfs: "/sys", dev: "/dev", etc: "/etc" };
+
+export function renderPlanScript(plan: Plan, _: Gettext = untranslated, roots: ScriptRoots = DEFAULT_ROOTS): string {
+    const usesUdev = plan.steps.some(s => s.action.kind === "persist" && s.action.method === "udev");
+    const out: string[] = [
+        "#!/bin/sh",
+        comment(plan.kind === "prepare"
+            ? _("Prepare devices for passthrough: the same steps as the Prepare button. Run as root.")
+            : _("Return devices to the host: the same steps as the Return button. Run as root.")),
+        comment(_("It stops at the first failed step; unlike the button it does not undo the steps already done.")),
+        ...plan.notes.map(comment),
+        "set -eu",
+        `sys=${shellQuote(roots.sysfs)}`,
+        `dev=${shellQuote(roots.dev)}`,
+        `etc=${shellQuote(roots.etc)}`,
+        `pci="$sys/bus/pci"`,
+        HELPERS,
+    ];
+    if (usesUdev)
+        out.push(PERSIST_UDEV_FUNCTION);
+    plan.steps.forEach((step, i) => {
+        out.push("", comment(`${i + 1}. ${step.description}`), ...actionLines(step.action));
+        for (const check of step.checks)
+            out.push(...checkLines(check));
+    });
+    out.push("", `echo ${shellQuote(_("All steps done."))}`, "");
+    return out.join("\n");
+}

@@ -1,0 +1,42 @@
+/* Words for plan steps and notes. The model does not import cockpit: the
+ * caller passes its gettext (cockpit.gettext in the page, identity in tests),
+ * and every string is a literal _("...") call so translators find it. */
+
+import type { Action } from "./plan.ts";
+
+export type Gettext = (message: string) => string;
+
+export const untranslated: Gettext = message => message;
+
+/** cockpit.format's "$0 $1" substitution, without cockpit. */
+export function format(template: string, ...args: (string | number)[]): string {
+    return template.replace(/\$([0-9]+)/g, (whole, n: string) => {
+        const value = args[Number(n)];
+        return value === undefined ? whole : String(value);
+    });
+}
+
+export function describeAction(action: Action, _: Gettext): string {
+    switch (action.kind) {
+    case "load-vfio":
+        return _("Load the vfio-pci kernel module");
+    case "set-override":
+        return action.driver === null
+            ? format(_("Clear the driver override of $0, so that its usual driver may take it"), action.address)
+            : format(_("Allow only $1 to take $0 (driver_override)"), action.address, action.driver);
+    case "unbind":
+        return format(_("Detach $0 from $1"), action.address, action.from);
+    case "unbind-any":
+        return format(_("Detach $0 from its driver"), action.address);
+    case "bind":
+        return format(_("Attach $0 to $1"), action.address, action.to);
+    case "probe":
+        return format(_("Ask the kernel to find a driver for $0"), action.address);
+    case "persist":
+        return action.method === "driverctl"
+            ? format(_("Keep $0 on vfio-pci after reboot (driverctl)"), action.address)
+            : format(_("Keep $0 on vfio-pci after reboot (udev rule)"), action.address);
+    case "unpersist":
+        return format(_("Stop keeping $0 on vfio-pci after reboot"), action.address);
+    }
+}

@@ -1,0 +1,233 @@
+/* Runs a plan through the executor: each step, then its checks; on the first
+ * failure, the rollbacks of every step done so far (the failing one included,
+ * it may have half happened), latest first; then a check that every device is
+ * back on the driver it had. The decisions live here, not in the executor,
+ * which only validates and writes. */
+
+import { actionOp, type ExecOp, type ExecReply } from "./executor-ops.ts";
+import { VFIO_PCI, isDriverName, type Action, type Check, type DriverName, type Plan } from "./plan.ts";
+import type { PciAddress } from "./pci-address.ts";
+
+/** One open executor process. */
+export interface ExecutorChannel {
+    run(op: ExecOp): Promise<ExecReply>;
+}
+
+export type StepFailure =
+    /** The executor refused the operation; nothing was written. */
+    | { kind: "rejected"; reason: string }
+    /** The kernel (or modprobe, driverctl) refused: explain with kernel-errors.ts. */
+    | { kind: "kernel"; message: string }
+    /** The write worked, the result is wrong. `actual` is what was found. */
+    | { kind: "check"; check: Check; actual: string }
+    /** The device is not on the driver the plan was made for: nothing was written. */
+    | { kind: "changed"; address: PciAddress; expected: DriverName | null; actual: string };
+
+export interface DeviceResult {
+    address: PciAddress;
+    /** The driver the device is on now; null: none. */
+    driver: DriverName | null;
+    /** Returned devices that no driver took: which driver refused, and why. */
+    refusal: { driver: DriverName | null; message: string } | null;
+}
+
+export interface DeviceRestore {
+    address: PciAddress;
+    expected: DriverName | null;
+    driver: DriverName | null;
+    restored: boolean;
+}
+
+export type PlanOutcome =
+    | { status: "done"; devices: DeviceResult[] }
+    | {
+        status: "failed";
+        /** Index in plan.steps, null when the plan failed before its first step. */
+        failedStep: number | null;
+        failure: StepFailure;
+        /** Rollback actions that failed (the devices may not all be restored). */
+        rollbackProblems: string[];
+        devices: DeviceRestore[];
+    };
+
+export type Progress =
+    | { phase: "step"; index: number }
+    | { phase: "rollback"; index: number }
+    | { phase: "finished" };
+
+class Failed extends Error {
+    constructor(readonly failure: StepFailure) {
+        super(failure.kind);
+    }
+}
+
+function replyFailure(reply: ExecReply): StepFailure | null {
+    switch (reply.status) {
+    case "ok": return null;
+    case "error": return { kind: "kernel", message: reply.message };
+    case "rejected": return { kind: "rejected", reason: reply.reason };
+    }
+}
+
+async function must(channel: ExecutorChannel, op: ExecOp): Promise<string> {
+    const reply = await channel.run(op);
+    const failure = replyFailure(reply);
+    if (failure)
+        throw new Failed(failure);
+    return reply.status === "ok" ? reply.value : "";
+}
+
+const asDriver = (text: string): DriverName | null => text !== "" && isDriverName(text) ? text : null;
+
+async function readDriver(channel: ExecutorChannel, address: PciAddress): Promise<string> {
+    return must(channel, { op: "read-driver", address });
+}
+
+/** Runs the checks; returns the results of the left-vfio checks. */
+async function runChecks(channel: ExecutorChannel, checks: readonly Check[], results: Map<PciAddress, DeviceResult>) {
+    for (const check of checks) {
+        const fail = (actual: string) => { throw new Failed({ kind: "check", check, actual }) };
+        switch (check.kind) {
+        case "driver-loaded": {
+            const found = await must(channel, { op: "has-driver", driver: check.driver });
+            if (found !== "yes")
+                fail("");
+            break;
+        }
+        case "override": {
+            const value = await must(channel, { op: "read-override", address: check.address });
+            if (value !== (check.value ?? ""))
+                fail(value);
+            break;
+        }
+        case "driver": {
+            const driver = await readDriver(channel, check.address);
+            if (driver !== (check.driver ?? ""))
+                fail(driver);
+            break;
+        }
+        case "vfio-device": {
+            const group = await must(channel, { op: "read-group", address: check.address });
+            if (!/^[0-9]+$/.test(group))
+                fail("");
+            const exists = await must(channel, { op: "vfio-dev", group: Number(group) });
+            if (exists !== "yes")
+                fail(`/dev/vfio/${group}`);
+            break;
+        }
+        case "left-vfio": {
+            let driver = await readDriver(channel, check.address);
+            if (driver === VFIO_PCI)
+                fail(driver);
+            let refusal: DeviceResult["refusal"] = null;
+            if (driver === "") {
+                // drivers_probe does not say why nothing bound. Binding the
+                // remembered driver explicitly makes the kernel answer with the
+                // probe's error: that is the reason to show.
+                const remembered = check.remembered;
+                if (remembered === null) {
+                    refusal = { driver: null, message: "" };
+                } else if (await must(channel, { op: "has-driver", driver: remembered }) !== "yes") {
+                    refusal = { driver: remembered, message: `${remembered} is not loaded` };
+                } else {
+                    const reply = await channel.run({ op: "write", write: { file: "drivers/bind", driver: remembered, address: check.address } });
+                    driver = await readDriver(channel, check.address);
+                    if (driver === "")
+                        refusal = { driver: remembered, message: reply.status === "error" ? reply.message : reply.status === "rejected" ? reply.reason : "" };
+                }
+            }
+            results.set(check.address, { address: check.address, driver: asDriver(driver), refusal });
+            break;
+        }
+        }
+    }
+}
+
+/** Rollback actions are guarded: each only undoes what is still there to undo. */
+async function rollbackAction(channel: ExecutorChannel, action: Action): Promise<void> {
+    if (action.kind === "unbind" || action.kind === "unbind-any" || action.kind === "bind") {
+        const driver = await readDriver(channel, action.address);
+        if (action.kind === "unbind" && driver !== action.from)
+            return;
+        if (action.kind === "unbind-any" && driver === "")
+            return;
+        if (action.kind === "bind" && driver !== "")
+            return;
+    }
+    await must(channel, actionOp(action));
+}
+
+function describeFailure(action: Action, failure: StepFailure): string {
+    const what = failure.kind === "kernel" ? failure.message : failure.kind === "rejected" ? failure.reason : failure.kind;
+    return `${action.kind} ${"address" in action ? action.address : ""}: ${what}`;
+}
+
+export async function runPlan(plan: Plan, channel: ExecutorChannel,
+                              onProgress: (p: Progress) => void = () => {}): Promise<PlanOutcome> {
+    // The plan was made from a snapshot; refuse it if a device moved since.
+    try {
+        for (const d of plan.devices) {
+            const actual = await readDriver(channel, d.address);
+            if (actual !== (d.driverBefore ?? "")) {
+                onProgress({ phase: "finished" });
+                return {
+                    status: "failed", failedStep: null, rollbackProblems: [],
+                    failure: { kind: "changed", address: d.address, expected: d.driverBefore, actual },
+                    devices: await finalState(channel, plan),
+                };
+            }
+        }
+    } catch (ex) {
+        if (!(ex instanceof Failed))
+            throw ex;
+        onProgress({ phase: "finished" });
+        return { status: "failed", failedStep: null, failure: ex.failure, rollbackProblems: [], devices: [] };
+    }
+
+    const results = new Map<PciAddress, DeviceResult>();
+    let index = 0;
+    try {
+        for (; index < plan.steps.length; index++) {
+            onProgress({ phase: "step", index });
+            const step = plan.steps[index];
+            await must(channel, actionOp(step.action));
+            await runChecks(channel, step.checks, results);
+        }
+    } catch (ex) {
+        if (!(ex instanceof Failed))
+            throw ex;
+        const rollbackProblems: string[] = [];
+        for (let i = index; i >= 0; i--) {
+            onProgress({ phase: "rollback", index: i });
+            for (const action of plan.steps[i].rollback) {
+                try {
+                    await rollbackAction(channel, action);
+                } catch (rex) {
+                    if (!(rex instanceof Failed))
+                        throw rex;
+                    rollbackProblems.push(describeFailure(action, rex.failure));
+                }
+            }
+        }
+        const devices = await finalState(channel, plan).catch(() => []);
+        onProgress({ phase: "finished" });
+        return { status: "failed", failedStep: index, failure: ex.failure, rollbackProblems, devices };
+    }
+
+    const devices: DeviceResult[] = [];
+    for (const d of plan.devices) {
+        const known = results.get(d.address);
+        devices.push(known ?? { address: d.address, driver: asDriver(await readDriver(channel, d.address)), refusal: null });
+    }
+    onProgress({ phase: "finished" });
+    return { status: "done", devices };
+}
+
+async function finalState(channel: ExecutorChannel, plan: Plan): Promise<DeviceRestore[]> {
+    const out: DeviceRestore[] = [];
+    for (const d of plan.devices) {
+        const driver = asDriver(await readDriver(channel, d.address));
+        out.push({ address: d.address, expected: d.driverBefore, driver, restored: driver === d.driverBefore });
+    }
+    return out;
+}
