@@ -1,17 +1,24 @@
 /* The PCI inventory: every function the host has, sortable and filterable,
- * as a list or grouped by IOMMU group. Rows expand to DeviceDetails. */
+ * as a list or grouped by IOMMU group. Rows expand to DeviceDetails.
+ * In the list, SR-IOV VFs sit under their PF, which opens and closes them
+ * (closed at first: a PF can have hundreds). The sort orders the PFs and other
+ * devices; VFs follow their PF in address order. While a filter is active,
+ * matching VFs are shown even under a closed PF, and a VF whose PF does not
+ * match is a row of its own. Grouped by IOMMU group, VFs are not nested (each
+ * has its own group). */
 
 import { Fragment, useMemo, useState, type ReactNode } from "react";
 import {
-    EmptyState, EmptyStateBody, EmptyStateHeader, FormSelect, FormSelectOption, Label, LabelGroup, Pagination,
+    Button, EmptyState, EmptyStateBody, EmptyStateHeader, FormSelect, FormSelectOption, Label, LabelGroup, Pagination,
     SearchInput, ToggleGroup, ToggleGroupItem, Toolbar, ToolbarContent, ToolbarItem,
 } from "@patternfly/react-core";
+import { AngleDownIcon, AngleRightIcon } from "@patternfly/react-icons";
 import { ActionsColumn, ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr, type IAction, type ThProps } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
 import type { DeviceUsage } from "../model/host-usage.ts";
 import { describeUsageReason } from "../model/host-usage.ts";
-import { filterRows, sortRows, type InventoryRow, type SortColumn } from "../model/inventory.ts";
+import { filterRows, nestVfs, sortRows, type DisplayRow, type InventoryRow, type SortColumn } from "../model/inventory.ts";
 import type { IommuGroup } from "../model/iommu-groups.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import { CATEGORIES, type DeviceCategory } from "../model/pci-class.ts";
@@ -72,6 +79,7 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
     const [sortBy, setSortBy] = useState<{ column: SortColumn; direction: "asc" | "desc" }>({ column: "address", direction: "asc" });
     const [byGroup, setByGroup] = useState(false);
     const [expanded, setExpanded] = useState<ReadonlySet<PciAddress>>(new Set());
+    const [openPfs, setOpenPfs] = useState<ReadonlySet<PciAddress>>(new Set());
     const [page, setPage] = useState(1);
     const [perPage, setPerPage] = useState(100);
 
@@ -79,8 +87,12 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
         const filtered = filterRows(rows, search, category);
         return byGroup ? sortRows(filtered, "iommuGroup", "asc") : sortRows(filtered, sortBy.column, sortBy.direction);
     }, [rows, search, category, sortBy, byGroup]);
+    const filtering = search.trim() !== "" || category !== "all";
+    const display = useMemo((): DisplayRow[] => byGroup
+        ? shown.map(row => ({ row, nested: false, vfCount: 0 }))
+        : nestVfs(shown, openPfs, filtering), [shown, byGroup, openPfs, filtering]);
     const firstIndex = (page - 1) * perPage;
-    const pageRows = shown.slice(firstIndex, firstIndex + perPage);
+    const pageRows = display.slice(firstIndex, firstIndex + perPage);
 
     const countText = shown.length === rows.length
         ? cockpit.format(cockpit.ngettext("$0 device", "$0 devices", rows.length), rows.length)
@@ -97,9 +109,29 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
             next.add(address);
         setExpanded(next);
     };
+    const togglePf = (address: PciAddress) => {
+        const next = new Set(openPfs);
+        if (!next.delete(address))
+            next.add(address);
+        setOpenPfs(next);
+    };
     const resetPage = () => setPage(1);
 
-    const renderRow = (row: InventoryRow, rowIndex: number) => {
+    const sriovCell = ({ row, vfCount }: DisplayRow) => {
+        if (vfCount === 0 || filtering)
+            return sriovText(row);
+        const open = openPfs.has(row.address);
+        return (
+            <Button variant="link" isInline data-action="toggle-vfs" aria-expanded={open}
+                    aria-label={cockpit.format(open ? _("Hide the VFs of $0") : _("Show the VFs of $0"), row.address)}
+                    icon={open ? <AngleDownIcon /> : <AngleRightIcon />} onClick={() => togglePf(row.address)}>
+                {sriovText(row)}
+            </Button>
+        );
+    };
+
+    const renderRow = (item: DisplayRow, rowIndex: number) => {
+        const { row, nested } = item;
         const u = usage.get(row.address);
         const group = row.fn.iommuGroup === null ? undefined : groups.get(row.fn.iommuGroup);
         const isExpanded = expanded.has(row.address);
@@ -107,7 +139,8 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
         const extraLabels = labels?.(row) ?? [];
         return (
             <Tbody key={row.address} isExpanded={isExpanded}>
-                <Tr data-address={row.address} data-driver={row.fn.driver ?? ""}>
+                <Tr data-address={row.address} data-driver={row.fn.driver ?? ""}
+                    data-physfn={nested ? row.fn.physfn ?? undefined : undefined} className={nested ? "pt-vf-row" : undefined}>
                     <Td expand={{ rowIndex, isExpanded, onToggle: () => toggle(row.address) }} />
                     <Td dataLabel={COLUMNS[0].title} data-field="address" className="pt-address">{row.address}</Td>
                     <Td dataLabel={COLUMNS[1].title} data-field="name">
@@ -117,7 +150,7 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                     <Td dataLabel={COLUMNS[3].title} data-field="driver">{row.fn.driver ?? <Missing text={_("none")} />}</Td>
                     <Td dataLabel={COLUMNS[4].title} data-field="iommu-group">{row.fn.iommuGroup ?? <Missing text={_("none")} />}</Td>
                     <Td dataLabel={COLUMNS[5].title} data-field="numa-node">{row.fn.numaNode ?? "-"}</Td>
-                    <Td dataLabel={COLUMNS[6].title} data-field="sriov">{sriovText(row)}</Td>
+                    <Td dataLabel={COLUMNS[6].title} data-field="sriov">{sriovCell(item)}</Td>
                     <Td dataLabel={COLUMNS[7].title} data-field="interfaces">{row.fn.netInterfaces.join(", ")}</Td>
                     <Td dataLabel={COLUMNS[8].title} data-field="status">
                         <LabelGroup numLabels={4}>
@@ -152,7 +185,8 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
 
     const body: ReactNode[] = [];
     let lastGroup: number | null | undefined;
-    pageRows.forEach((row, i) => {
+    pageRows.forEach((item, i) => {
+        const row = item.row;
         const g = row.fn.iommuGroup;
         if (byGroup && g !== lastGroup) {
             const group = g === null ? undefined : groups.get(g);
@@ -167,7 +201,7 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                 </Tbody>);
             lastGroup = g;
         }
-        body.push(<Fragment key={row.address}>{renderRow(row, i)}</Fragment>);
+        body.push(<Fragment key={row.address}>{renderRow(item, i)}</Fragment>);
     });
 
     return (
@@ -198,7 +232,7 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                     </ToolbarItem>
                     <ToolbarItem id="device-count">{countText}</ToolbarItem>
                     <ToolbarItem variant="pagination" align={{ default: "alignRight" }}>
-                        <Pagination itemCount={shown.length} perPage={perPage} page={page} isCompact
+                        <Pagination itemCount={display.length} perPage={perPage} page={page} isCompact
                                     onSetPage={(_event, p) => setPage(p)}
                                     onPerPageSelect={(_event, pp) => { setPerPage(pp); resetPage() }}
                                     perPageOptions={[20, 100, 500].map(n => ({ title: String(n), value: n }))} />

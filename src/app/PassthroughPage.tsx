@@ -16,11 +16,12 @@ import { inventoryRows, type InventoryRow } from "../model/inventory.ts";
 import { iommuGroups } from "../model/iommu-groups.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
-import { readPersistedBindings, hasDriverctl } from "../host/persistence-reader.ts";
+import { readKeptAfterReboot, hasDriverctl, type KeptAfterReboot } from "../host/persistence-reader.ts";
 import { describeUsageReason, type DeviceUsage } from "../model/host-usage.ts";
-import type { PersistedBinding } from "../model/persistence.ts";
 import type { PciFunction } from "../model/snapshot.ts";
+import { vfUsers } from "../model/vf-plan.ts";
 import { AssignDialog } from "./AssignDialog.tsx";
+import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
 import { DeviceAction } from "./DeviceActions.tsx";
 import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
 import { PrepareDialog, type HostUsage } from "./PrepareDialog.tsx";
@@ -46,18 +47,18 @@ function toHostUsage(u: DeviceUsage | undefined): HostUsage | undefined {
     return { reasons: u.reasons.map(r => describeUsageReason(r, gettext)), refuse: u.refuse };
 }
 
-/** Bindings kept after reboot, and whether driverctl is there to keep them. */
-function usePersistence(): [PersistedBinding[] | null, boolean, () => void] {
-    const [bindings, setBindings] = useState<PersistedBinding[] | null>(null);
+/** What is kept after reboot (bindings, VF counts), and whether driverctl is there to keep bindings. */
+function usePersistence(): [KeptAfterReboot | null, boolean, () => void] {
+    const [kept, setKept] = useState<KeptAfterReboot | null>(null);
     const [driverctl, setDriverctl] = useState(false);
     const refresh = useCallback(() => {
-        readPersistedBindings().then(setBindings, () => setBindings([]));
+        readKeptAfterReboot().then(setKept, () => setKept({ bindings: [], vfCounts: [] }));
     }, []);
     useEffect(() => {
         refresh();
         hasDriverctl().then(setDriverctl, () => {});
     }, [refresh]);
-    return [bindings, driverctl, refresh];
+    return [kept, driverctl, refresh];
 }
 
 export const PassthroughPage = () => {
@@ -67,7 +68,8 @@ export const PassthroughPage = () => {
     const [readiness, refreshReadiness] = useReadiness(superuser);
     const [domains, refreshDomains] = useDomains(superuser);
     const usageFacts = useUsageFacts();
-    const [bindings, driverctlAvailable, refreshBindings] = usePersistence();
+    const [kept, driverctlAvailable, refreshBindings] = usePersistence();
+    const bindings = kept?.bindings ?? null;
     const pciIds = usePciIds();
 
     const snapshot = state.status === "ready" ? state.snapshot : null;
@@ -112,11 +114,30 @@ export const PassthroughPage = () => {
                           onClose={Dialogs.close} onFinished={afterBindingChange} />);
     };
 
+    const openConfigureVfs = (fn: PciFunction) => {
+        if (!snapshot)
+            return;
+        Dialogs.show(
+            <ConfigureVfsDialog snapshot={snapshot} pf={fn.address} deviceName={deviceName(fn.address)}
+                                vfioLoaded={vfioLoaded} kept={kept?.vfCounts.find(k => k.address === fn.address) ?? null}
+                                users={vfUsers(snapshot, fn.address, assignments.assignments)}
+                                onClose={Dialogs.close} onFinished={afterBindingChange} />);
+    };
+
     const actions = (row: InventoryRow): IAction[] => {
         if (!snapshot || isBridge(row.fn.classCode))
             return [];
         const noVms = allDomains(domains).length === 0;
+        const vfsReason = superuser === false ? _("Administrative access is required to configure VFs.") : null;
         return [
+            ...row.fn.sriov
+                ? [{
+                    title: _("Configure VFs"),
+                    isAriaDisabled: vfsReason !== null,
+                    tooltipProps: vfsReason ? { content: vfsReason } : undefined,
+                    onClick: () => openConfigureVfs(row.fn),
+                }]
+                : [],
             {
                 title: _("Assign to VM"),
                 isAriaDisabled: noVms,
@@ -157,7 +178,8 @@ export const PassthroughPage = () => {
                     </StackItem>
                     {snapshot &&
                         <StackItem>
-                            <KeptAfterRebootCard snapshot={snapshot} bindings={bindings} onChanged={afterBindingChange} />
+                            <KeptAfterRebootCard snapshot={snapshot} bindings={bindings} vfCounts={kept?.vfCounts ?? null}
+                                                 onChanged={afterBindingChange} />
                         </StackItem>}
                     <StackItem>
                         <VmsCard domains={domains} refreshDomains={refreshDomains} snapshot={snapshot}

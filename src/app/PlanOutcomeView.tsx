@@ -4,10 +4,10 @@
 import { Alert, List, ListItem, Text, TextContent } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { explainKernelError } from "../model/kernel-errors.ts";
+import { explainKernelError, explainSriovError } from "../model/kernel-errors.ts";
 import type { Plan } from "../model/plan.ts";
-import type { PlanOutcome, StepFailure } from "../model/run-plan.ts";
-import { gettext } from "./gettext.ts";
+import type { PlanOutcome, SriovResult, StepFailure } from "../model/run-plan.ts";
+import { gettext } from "./translate.ts";
 
 const _ = cockpit.gettext;
 
@@ -19,7 +19,10 @@ function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed
         : _("Nothing was changed");
     switch (failure.kind) {
     case "kernel": {
-        const explained = explainKernelError(failure.message, gettext);
+        // A write to sriov_numvfs: the same errno means other things there.
+        const explained = step?.action.kind === "set-numvfs"
+            ? explainSriovError(failure.message, plan.devices.find(d => d.address === plan.sriov?.pf)?.driverBefore ?? null, gettext)
+            : explainKernelError(failure.message, gettext);
         return { title, explanation: explained.explanation, details: failure.message };
     }
     case "rejected":
@@ -29,6 +32,13 @@ function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed
             title,
             explanation: cockpit.format(_("$0 is no longer on the driver the page showed ($1 instead of $2). Reload and try again."),
                                         failure.address, failure.actual || _("no driver"), failure.expected ?? _("no driver")),
+            details: "",
+        };
+    case "sriov-changed":
+        return {
+            title,
+            explanation: cockpit.format(_("$0 has $1 VFs now, not the $2 the page showed. Reload and try again."),
+                                        failure.address, failure.actual, failure.expected),
             details: "",
         };
     case "check": {
@@ -45,6 +55,10 @@ function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed
             explanation = _("vfio-pci did not register as a driver.");
         else if (check.kind === "left-vfio")
             explanation = _("The device stayed on vfio-pci.");
+        else if (check.kind === "vf-count")
+            explanation = cockpit.format(_("$0 does not have the expected $1 VFs ($2)."), check.address, check.count, failure.actual);
+        else if (check.kind === "autoprobe")
+            explanation = cockpit.format(_("sriov_drivers_autoprobe of $0 did not change."), check.address);
         else
             explanation = cockpit.format(_("driver_override is \"$0\", not the expected value."), failure.actual);
         return { title, explanation, details: "" };
@@ -52,13 +66,24 @@ function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed
     }
 }
 
+const SriovLine = ({ sriov }: { sriov: SriovResult }) => (
+    <Text className="pt-sriov-outcome" data-numvfs={sriov.numVfs}>
+        {sriov.numVfs === 0
+            ? cockpit.format(_("$0 has no VFs."), sriov.pf)
+            : cockpit.format(_("$0 has $1 VFs: $2"), sriov.pf, sriov.numVfs, sriov.vfs.join(", "))}
+    </Text>
+);
+
 export const PlanOutcomeView = ({ plan, outcome }: { plan: Plan; outcome: PlanOutcome }) => {
     if (outcome.status === "done") {
+        const title = plan.kind === "prepare" ? _("Prepared for passthrough") : plan.kind === "return" ? _("Returned to the host") : _("VFs configured");
+        // A VF plan lists the VFs it prepared, not the PF (whose driver it does not change).
+        const devices = plan.kind === "vfs" ? outcome.devices.filter(d => d.address !== plan.sriov?.pf) : outcome.devices;
         return (
-            <Alert variant="success" isInline title={plan.kind === "prepare" ? _("Prepared for passthrough") : _("Returned to the host")}
-                   className="pt-plan-outcome">
+            <Alert variant="success" isInline title={title} className="pt-plan-outcome">
+                {outcome.sriov && <TextContent><SriovLine sriov={outcome.sriov} /></TextContent>}
                 <List>
-                    {outcome.devices.map(d => (
+                    {devices.map(d => (
                         <ListItem key={d.address} data-address={d.address} data-driver={d.driver ?? ""}>
                             {d.driver
                                 ? cockpit.format(_("$0 is now on $1."), d.address, d.driver)
@@ -79,6 +104,12 @@ export const PlanOutcomeView = ({ plan, outcome }: { plan: Plan; outcome: PlanOu
             <TextContent>
                 <Text>{explanation}</Text>
                 {details && <Text component="small" className="pt-error-details">{details}</Text>}
+                {outcome.sriov &&
+                    <Text className="pt-sriov-outcome" data-numvfs={outcome.sriov.numVfs}>
+                        {outcome.sriov.restored
+                            ? cockpit.format(_("$0 is back to $1 VFs."), outcome.sriov.pf, outcome.sriov.expected)
+                            : cockpit.format(_("$0 has $1 VFs (it had $2)."), outcome.sriov.pf, outcome.sriov.numVfs, outcome.sriov.expected)}
+                    </Text>}
                 {outcome.devices.length > 0 &&
                     <Text>{allRestored
                         ? _("Every device is back on the driver it had before.")

@@ -12,7 +12,7 @@ import cockpit from "cockpit";
 import type { Plan } from "../model/plan.ts";
 import { renderPlanScript } from "../model/plan-script.ts";
 import type { Progress } from "../model/run-plan.ts";
-import { gettext } from "./gettext.ts";
+import { gettext } from "./translate.ts";
 
 const _ = cockpit.gettext;
 

@@ -16,7 +16,7 @@ import type { Plan } from "../model/plan.ts";
 import type { PlanOutcome, Progress } from "../model/run-plan.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { executePlan } from "../host/executor.ts";
-import { gettext } from "./gettext.ts";
+import { gettext } from "./translate.ts";
 import { PlanNotes, PlanScript, PlanSteps, type RunState } from "./PlanView.tsx";
 import { PlanOutcomeView } from "./PlanOutcomeView.tsx";
 import { rememberDrivers } from "./remembered-drivers.ts";

@@ -24,6 +24,11 @@
 #   unpersist-udev <addr>        removes that rule (the address need not be present)
 #   persist-driverctl <addr>     driverctl set-override <addr> vfio-pci
 #   unpersist-driverctl <addr>   removes driverctl's saved override, leaving the device as it is
+#   match-driver <addr>          -> the loaded driver whose ID table matches the device (modprobe -R
+#                                   of its modalias), empty if none: who refused a device left without a driver
+#   read-sriov <addr>            -> "<sriov_numvfs> <sriov_drivers_autoprobe or -> <virtfn0> <virtfn1> ..."
+#   persist-vfs <addr> <n> <0|1> writes a udev rule creating <n> VFs on the PF <addr> at boot
+#   unpersist-vfs <addr>         removes that rule (the VFs that exist now stay)
 # Answers: "ok<TAB>value", "error<TAB>message" (the kernel refused),
 #          "rejected<TAB>reason" (refused here, nothing written).
 #
@@ -165,6 +170,56 @@ persist_udev() {
     fi
 }
 
+vfs_rule_file() {
+    printf '%s' "$etc/udev/rules.d/70-cockpit-passthrough-vfs-$1.rules"
+}
+
+# The udev rule that recreates the VFs at boot, for this PF only (address AND
+# vendor:device, so new hardware at the address is left alone).
+# sriov_numvfs can only be written once the PF has a driver (the kernel answers
+# ENOENT before), and only a driver with SR-IOV support takes it. At "add" time
+# the driver has not bound yet, so the rule matches:
+#   - "bind" with DRIVER set: the driver bound while udevd was running (a
+#     module loaded by 80-drivers.rules at boot, or a later modprobe/rebind);
+#   - "add" with DRIVER set: the coldplug replay (udevadm trigger --action=add)
+#     of a device a driver took before udevd ran its rules (built-in driver,
+#     or bound in the initramfs).
+# Whichever comes first does the work; the kernel ignores a write of the count
+# the PF already has. DRIVER is the driver the PF had when the rule was saved:
+# on another driver (vfio-pci after a passthrough) it does not apply.
+# ATTR assignments run in rule order: autoprobe is set before the VFs exist.
+persist_vfs() {
+    a=$1 count=$2 ap=$3
+    vendor= device=
+    read -r vendor < "$pci/devices/$a/vendor"
+    read -r device < "$pci/devices/$a/device"
+    for id in "$vendor" "$device"; do
+        if ! printf '%s\n' "$id" | grep -Eqx '0x[0-9a-f]{4}'; then
+            answer error "cannot read the vendor and device ID of $a"
+            return
+        fi
+    done
+    drv=$(link_name "$pci/devices/$a/driver")
+    if [ -z "$drv" ] || ! is_driver_name "$drv"; then
+        answer error "$a has no driver: No such file or directory"
+        return
+    fi
+    file=$(vfs_rule_file "$a")
+    if { mkdir -p "$etc/udev/rules.d" &&
+         printf '%s\n' \
+            "# Written by Cockpit (Device passthrough): create $count VFs on $a ($vendor:$device, driver $drv) at boot." \
+            "# Remove this file (or use the \"Kept after reboot\" list) to stop creating them at the next boot." \
+            "# sriov_numvfs needs the PF's driver: \"bind\" catches it binding, \"add\" with DRIVER the coldplug of a device bound earlier." \
+            "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", KERNEL==\"$a\", DRIVER==\"$drv\", ATTR{vendor}==\"$vendor\", ATTR{device}==\"$device\", ATTR{sriov_drivers_autoprobe}=\"$ap\", ATTR{sriov_numvfs}=\"$count\"" \
+            > "$file.tmp" &&
+         mv -f "$file.tmp" "$file"; } 2>/dev/null; then
+        answer ok "$file"
+    else
+        rm -f "$file.tmp"
+        answer error "cannot write $file"
+    fi
+}
+
 while IFS= read -r line; do
     op=${line%%"$TAB"*}
     if [ "$op" = "$line" ]; then arg1= ; rest= ; else rest=${line#*"$TAB"}; arg1=${rest%%"$TAB"*}; fi
@@ -244,6 +299,57 @@ while IFS= read -r line; do
             file=$etc/driverctl.d/pci-$arg1
         fi
         if out=$(rm -f "$file" 2>&1); then answer ok ""; else answer error "$out"; fi
+        ;;
+    match-driver)
+        if [ "$rest" != "$arg1" ] || ! check_device "$arg1"; then answer rejected "${reason:-too many fields}"; continue; fi
+        alias=
+        read -r alias < "$pci/devices/$arg1/modalias"
+        found=
+        # Module names use "_" where some drivers register with "-" (hibmc_drm: hibmc-drm).
+        for m in $(modprobe -R "$alias" 2>/dev/null); do
+            for name in "$m" "$(printf '%s' "$m" | tr _ -)"; do
+                if [ -z "$found" ] && is_driver_name "$name" && [ -d "$pci/drivers/$name" ]; then found=$name; fi
+            done
+        done
+        answer ok "$found"
+        ;;
+    read-sriov)
+        if [ "$rest" != "$arg1" ] || ! check_device "$arg1"; then answer rejected "${reason:-too many fields}"; continue; fi
+        d=$pci/devices/$arg1
+        if [ ! -f "$d/sriov_numvfs" ]; then answer rejected "$arg1 is not an SR-IOV physical function"; continue; fi
+        n=
+        read -r n < "$d/sriov_numvfs"
+        ap=-
+        if [ -f "$d/sriov_drivers_autoprobe" ]; then read -r ap < "$d/sriov_drivers_autoprobe"; fi
+        out="$n $ap"
+        # virtfn0..virtfnN-1, in index order (a glob would sort virtfn10 before virtfn2).
+        i=0
+        while [ -L "$d/virtfn$i" ]; do
+            out="$out $(link_name "$d/virtfn$i")"
+            i=$((i + 1))
+        done
+        answer ok "$out"
+        ;;
+    persist-vfs)
+        # Exactly three fields: address, count (1-65535), autoprobe (0|1).
+        a=$arg1 r=${rest#*"$TAB"}
+        count=${r%%"$TAB"*} ap=${r#*"$TAB"}
+        if [ "$r" = "$rest" ] || [ "$count" = "$r" ]; then answer rejected "persist-vfs needs an address, a count and 0 or 1"; continue; fi
+        if ! check_device "$a"; then answer rejected "$reason"; continue; fi
+        case $count in
+        ''|*[!0-9]*|0) answer rejected "bad VF count: $count"; continue ;;
+        esac
+        if [ ${#count} -gt 5 ]; then answer rejected "bad VF count: $count"; continue; fi
+        case $ap in
+        0|1) ;;
+        *) answer rejected "bad autoprobe value: $ap"; continue ;;
+        esac
+        if [ ! -f "$pci/devices/$a/sriov_numvfs" ]; then answer rejected "$a is not an SR-IOV physical function"; continue; fi
+        persist_vfs "$a" "$count" "$ap"
+        ;;
+    unpersist-vfs)
+        if [ "$rest" != "$arg1" ] || ! is_address "$arg1"; then answer rejected "bad address: $rest"; continue; fi
+        if out=$(rm -f "$(vfs_rule_file "$arg1")" 2>&1); then answer ok ""; else answer error "$out"; fi
         ;;
     *)
         answer rejected "unknown operation: $op"

@@ -81,3 +81,13 @@ export async function forgetKeptBinding(address: PciAddress, method: PersistMeth
         executor.close();
     }
 }
+
+/** Stops creating VFs on a PF at boot (the VFs that exist now stay). */
+export async function forgetKeptVfCount(address: PciAddress): Promise<ExecReply> {
+    const executor = openExecutor();
+    try {
+        return await executor.run({ op: "unpersist-vfs", address });
+    } finally {
+        executor.close();
+    }
+}

@@ -3,7 +3,7 @@
 
 import cockpit from "cockpit";
 import readPersistenceScript from "./read-persistence.sh";
-import { parsePersistence, type PersistedBinding } from "../model/persistence.ts";
+import { parsePersistence, parseVfPersistence, type PersistedBinding, type PersistedVfCount } from "../model/persistence.ts";
 
 export function readPersistedBindings(etcRoot = "/etc"): Promise<PersistedBinding[]> {
     return cockpit.script(readPersistenceScript, [etcRoot], { err: "message" })
@@ -14,4 +14,15 @@ export function readPersistedBindings(etcRoot = "/etc"): Promise<PersistedBindin
 export function hasDriverctl(): Promise<boolean> {
     return cockpit.spawn(["sh", "-c", "command -v driverctl"], { err: "ignore" })
             .then(() => true, () => false);
+}
+
+/** Everything kept after reboot, from one run of read-persistence.sh. */
+export interface KeptAfterReboot {
+    bindings: PersistedBinding[];
+    vfCounts: PersistedVfCount[];
+}
+
+export function readKeptAfterReboot(etcRoot = "/etc"): Promise<KeptAfterReboot> {
+    return cockpit.script(readPersistenceScript, [etcRoot], { err: "message" })
+            .then(output => ({ bindings: parsePersistence(output), vfCounts: parseVfPersistence(output) }));
 }

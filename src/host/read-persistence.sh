@@ -1,4 +1,5 @@
-# Reads the bindings kept after reboot: this page's udev rules and driverctl's
+# Reads what is kept after reboot: this page's udev rules (device bindings,
+# and VF counts: 70-cockpit-passthrough-vfs-*.rules, which the glob covers) and driverctl's
 # saved overrides. Readable without administrative access.
 # Argument: the /etc root (only tests change it).
 # Output: path NUL line, for every line of every such file (grep -H -Z),

@@ -32,12 +32,34 @@ export type ExecOp =
     | { op: "has-driver"; driver: DriverName }
     | { op: "modprobe-vfio" }
     | { op: "persist"; method: PersistMethod; address: PciAddress }
-    | { op: "unpersist"; method: PersistMethod; address: PciAddress };
+    | { op: "unpersist"; method: PersistMethod; address: PciAddress }
+    /** -> "<sriov_numvfs> <sriov_drivers_autoprobe or -> <virtfn0 address> <virtfn1 address> ..." */
+    | { op: "read-sriov"; address: PciAddress }
+    /** -> the loaded driver whose ID table matches the device (its modalias), empty if none. */
+    | { op: "match-driver"; address: PciAddress }
+    /** Writes the udev rule that creates `count` VFs on the PF at boot. */
+    | { op: "persist-vfs"; address: PciAddress; count: number; autoprobe: boolean }
+    | { op: "unpersist-vfs"; address: PciAddress };
 
 export type ExecReply =
     | { status: "ok"; value: string }
     | { status: "error"; message: string }
     | { status: "rejected"; reason: string };
+
+/** What read-sriov answers. */
+export interface SriovState {
+    numVfs: number;
+    autoprobe: boolean | null;
+    /** virtfn0, virtfn1, ... in that order. */
+    vfs: PciAddress[];
+}
+
+export function parseSriovState(value: string): SriovState | null {
+    const [numVfs, autoprobe, ...vfs] = value.trim().split(/\s+/);
+    if (!/^[0-9]+$/.test(numVfs ?? "") || !["0", "1", "-"].includes(autoprobe ?? "") || !vfs.every(isPciAddress))
+        return null;
+    return { numVfs: Number(numVfs), autoprobe: autoprobe === "-" ? null : autoprobe === "1", vfs: vfs as PciAddress[] };
+}
 
 /** The path (relative to /sys/bus/pci) and the value a write puts there. */
 export function writeTarget(w: SysfsWrite): { path: string; value: string } {
@@ -72,7 +94,11 @@ export function invalidReason(op: ExecOp): string | null {
         }
     }
     case "read-driver": case "read-override": case "read-group": case "persist": case "unpersist":
+    case "read-sriov": case "unpersist-vfs": case "match-driver":
         return badAddress(op.address);
+    case "persist-vfs":
+        return badAddress(op.address) ??
+            (Number.isSafeInteger(op.count) && op.count >= 1 && op.count <= 65535 ? null : `bad VF count ${op.count}`);
     case "vfio-dev":
         return Number.isSafeInteger(op.group) && op.group >= 0 ? null : `bad group ${op.group}`;
     case "has-driver":
@@ -92,8 +118,10 @@ export function encodeOp(op: ExecOp): string {
         const { path, value } = writeTarget(op.write);
         return ["write", path, value].join("\t");
     }
-    case "read-driver": case "read-override": case "read-group":
+    case "read-driver": case "read-override": case "read-group": case "read-sriov": case "unpersist-vfs": case "match-driver":
         return [op.op, op.address].join("\t");
+    case "persist-vfs":
+        return [op.op, op.address, String(op.count), op.autoprobe ? "1" : "0"].join("\t");
     case "vfio-dev": return ["vfio-dev", String(op.group)].join("\t");
     case "has-driver": return ["has-driver", op.driver].join("\t");
     case "modprobe-vfio": return ["modprobe", "vfio-pci"].join("\t");
@@ -125,5 +153,9 @@ export function actionOp(action: Action): ExecOp {
     case "probe": return { op: "write", write: { file: "drivers_probe", address: action.address } };
     case "persist": return { op: "persist", method: action.method, address: action.address };
     case "unpersist": return { op: "unpersist", method: action.method, address: action.address };
+    case "set-numvfs": return { op: "write", write: { file: "sriov_numvfs", address: action.address, count: action.count } };
+    case "set-autoprobe": return { op: "write", write: { file: "sriov_drivers_autoprobe", address: action.address, enabled: action.enabled } };
+    case "persist-vfs": return { op: "persist-vfs", address: action.address, count: action.count, autoprobe: action.autoprobe };
+    case "unpersist-vfs": return { op: "unpersist-vfs", address: action.address };
     }
 }

@@ -62,3 +62,39 @@ function compareMissingLast<T>(a: T | null, b: T | null, cmp: (x: T, y: T) => nu
         return -1;
     return cmp(a, b);
 }
+
+/** A row as the table shows it: VFs under their PF. */
+export interface DisplayRow {
+    row: InventoryRow;
+    /** A VF shown under its PF (indented). */
+    nested: boolean;
+    /** On a PF: how many of its VFs are in the rows (shown under it when open). */
+    vfCount: number;
+}
+
+/* Puts each VF right after its PF, in address order, when the PF is open, or
+ * always when showAll (a filter is active: a matching VF is never hidden in a
+ * closed PF). A VF whose PF is not in the rows (filtered out) stays a row of
+ * its own where the sort put it. The PFs and other rows keep their order. */
+export function nestVfs(rows: readonly InventoryRow[], open: ReadonlySet<PciAddress>, showAll: boolean): DisplayRow[] {
+    const present = new Set(rows.map(r => r.address));
+    const children = new Map<PciAddress, InventoryRow[]>();
+    for (const row of rows) {
+        const pf = row.fn.physfn;
+        if (pf && present.has(pf))
+            children.set(pf, [...(children.get(pf) ?? []), row]);
+    }
+    const out: DisplayRow[] = [];
+    for (const row of rows) {
+        const pf = row.fn.physfn;
+        if (pf && present.has(pf))
+            continue;
+        const vfs = children.get(row.address) ?? [];
+        out.push({ row, nested: false, vfCount: vfs.length });
+        if (vfs.length > 0 && (showAll || open.has(row.address))) {
+            for (const vf of [...vfs].sort((a, b) => compareAddresses(a.address, b.address)))
+                out.push({ row: vf, nested: true, vfCount: 0 });
+        }
+    }
+    return out;
+}

@@ -1,7 +1,9 @@
 /* Bindings kept after reboot: this page's udev rules
  * (/etc/udev/rules.d/70-cockpit-passthrough-<address>.rules) and driverctl's
  * saved overrides (/etc/driverctl.d/pci-<address>), as read-persistence.sh
- * prints them ("path NUL line" per line), checked against the hardware now. */
+ * prints them ("path NUL line" per line), checked against the hardware now.
+ * The same output holds the VF count rules
+ * (70-cockpit-passthrough-vfs-<address>.rules, parseVfPersistence). */
 
 import { compareAddresses, isPciAddress, type PciAddress } from "./pci-address.ts";
 import type { PersistMethod } from "./plan.ts";
@@ -21,7 +23,7 @@ export interface PersistedBinding {
 const UDEV_FILE_RE = /\/70-cockpit-passthrough-([^/]+)\.rules$/;
 const DRIVERCTL_FILE_RE = /\/driverctl\.d\/pci-([^/]+)$/;
 
-export function parsePersistence(output: string): PersistedBinding[] {
+function linesByFile(output: string): Map<string, string[]> {
     const byFile = new Map<string, string[]>();
     for (const record of output.split("\n")) {
         const nul = record.indexOf("\0");
@@ -32,9 +34,12 @@ export function parsePersistence(output: string): PersistedBinding[] {
         lines.push(record.slice(nul + 1));
         byFile.set(file, lines);
     }
+    return byFile;
+}
 
+export function parsePersistence(output: string): PersistedBinding[] {
     const out: PersistedBinding[] = [];
-    for (const [file, lines] of byFile) {
+    for (const [file, lines] of linesByFile(output)) {
         const udev = UDEV_FILE_RE.exec(file);
         if (udev) {
             const rule = lines.find(l => !l.trimStart().startsWith("#") && l.includes("KERNEL=="));
@@ -82,5 +87,66 @@ export function keptEntries(bindings: readonly PersistedBinding[], snapshot: Hos
         if (binding.vendorId !== null && (fn.vendorId !== binding.vendorId || fn.deviceId !== binding.deviceId))
             return { binding, status: { kind: "hardware-changed", nowVendorId: fn.vendorId, nowDeviceId: fn.deviceId } };
         return { binding, status: { kind: "matches", onDriver: fn.driver } };
+    });
+}
+
+/** A VF count kept after reboot (the executor's persist-vfs rule). */
+export interface PersistedVfCount {
+    address: PciAddress;
+    vendorId: number;
+    deviceId: number;
+    /** The PF driver the rule waits for. */
+    driver: string;
+    count: number;
+    autoprobe: boolean;
+    file: string;
+}
+
+const VFS_FILE_RE = /\/70-cockpit-passthrough-vfs-([^/]+)\.rules$/;
+
+export function parseVfPersistence(output: string): PersistedVfCount[] {
+    const out: PersistedVfCount[] = [];
+    for (const [file, lines] of linesByFile(output)) {
+        const name = VFS_FILE_RE.exec(file);
+        if (!name)
+            continue;
+        const rule = lines.find(l => !l.trimStart().startsWith("#") && l.includes("KERNEL=="));
+        if (!rule)
+            continue;
+        const kernel = /KERNEL=="([^"]*)"/.exec(rule)?.[1];
+        const driver = /DRIVER=="([^"]*)"/.exec(rule)?.[1];
+        const vendor = /ATTR\{vendor\}=="0x([0-9a-fA-F]{4})"/.exec(rule)?.[1];
+        const device = /ATTR\{device\}=="0x([0-9a-fA-F]{4})"/.exec(rule)?.[1];
+        const count = /ATTR\{sriov_numvfs\}="([0-9]{1,5})"/.exec(rule)?.[1];
+        const autoprobe = /ATTR\{sriov_drivers_autoprobe\}="([01])"/.exec(rule)?.[1];
+        if (kernel && isPciAddress(kernel) && kernel === name[1] && driver && vendor && device && count && autoprobe) {
+            out.push({
+                address: kernel, vendorId: parseInt(vendor, 16), deviceId: parseInt(device, 16), driver,
+                count: Number(count), autoprobe: autoprobe === "1", file,
+            });
+        }
+    }
+    return out.sort((a, b) => compareAddresses(a.address, b.address));
+}
+
+export type KeptVfStatus =
+    /** The PF the rule was made for; numVfs: how many VFs it has now. */
+    | { kind: "matches"; numVfs: number | null; onDriver: string | null }
+    | { kind: "hardware-changed"; nowVendorId: number; nowDeviceId: number }
+    | { kind: "absent" };
+
+export interface KeptVfEntry {
+    rule: PersistedVfCount;
+    status: KeptVfStatus;
+}
+
+export function keptVfEntries(rules: readonly PersistedVfCount[], snapshot: HostSnapshot): KeptVfEntry[] {
+    return rules.map(rule => {
+        const fn = snapshot.byAddress.get(rule.address);
+        if (!fn)
+            return { rule, status: { kind: "absent" } };
+        if (fn.vendorId !== rule.vendorId || fn.deviceId !== rule.deviceId)
+            return { rule, status: { kind: "hardware-changed", nowVendorId: fn.vendorId, nowDeviceId: fn.deviceId } };
+        return { rule, status: { kind: "matches", numVfs: fn.sriov?.numVfs ?? null, onDriver: fn.driver } };
     });
 }

@@ -5,7 +5,7 @@
  *
  * Every value is single-quoted; nothing from the host is interpreted. */
 
-import type { Action, Check, Plan } from "./plan.ts";
+import type { Check, Plan, PlanAction } from "./plan.ts";
 import { untranslated, type Gettext } from "./plan-text.ts";
 
 /** Single-quotes a value for sh: 'it'\''s'. */
@@ -27,13 +27,32 @@ const PERSIST_UDEV_FUNCTION = `persist_udev() {
         > "$etc/udev/rules.d/70-cockpit-passthrough-$1.rules"
 }`;
 
+/* The VF count rule, written exactly as executor.sh writes it (see the comment
+ * there for why it matches "add|bind" with DRIVER). */
+const PERSIST_VFS_FUNCTION = `persist_vfs() {
+    vendor= device=
+    read -r vendor < "$pci/devices/$1/vendor"
+    read -r device < "$pci/devices/$1/device"
+    drv=$(driver_of "$1")
+    [ -n "$drv" ] || fail "$1 has no driver"
+    mkdir -p "$etc/udev/rules.d"
+    printf '%s\\n' \\
+        "# Written by Cockpit (Device passthrough): create $2 VFs on $1 ($vendor:$device, driver $drv) at boot." \\
+        "# Remove this file (or use the \\"Kept after reboot\\" list) to stop creating them at the next boot." \\
+        "# sriov_numvfs needs the PF's driver: \\"bind\\" catches it binding, \\"add\\" with DRIVER the coldplug of a device bound earlier." \\
+        "ACTION==\\"add|bind\\", SUBSYSTEM==\\"pci\\", KERNEL==\\"$1\\", DRIVER==\\"$drv\\", ATTR{vendor}==\\"$vendor\\", ATTR{device}==\\"$device\\", ATTR{sriov_drivers_autoprobe}=\\"$3\\", ATTR{sriov_numvfs}=\\"$2\\"" \\
+        > "$etc/udev/rules.d/70-cockpit-passthrough-vfs-$1.rules"
+}`;
+
 const HELPERS = `fail() { echo "FAILED: $*" >&2; exit 1; }
 # The driver a device is on, empty if none (the \`driver\` symlink).
 driver_of() { if [ -L "$pci/devices/$1/driver" ]; then basename "$(readlink "$pci/devices/$1/driver")"; fi; }
 override_of() { v=$(cat "$pci/devices/$1/driver_override"); [ "$v" = "(null)" ] || echo "$v"; }
-group_of() { if [ -L "$pci/devices/$1/iommu_group" ]; then basename "$(readlink "$pci/devices/$1/iommu_group")"; fi; }`;
+group_of() { if [ -L "$pci/devices/$1/iommu_group" ]; then basename "$(readlink "$pci/devices/$1/iommu_group")"; fi; }
+# The VFs of a PF, one per line, in virtfn order.
+vfs_of() { i=0; while [ -L "$pci/devices/$1/virtfn$i" ]; do basename "$(readlink "$pci/devices/$1/virtfn$i")"; i=$((i + 1)); done; }`;
 
-function actionLines(action: Action): string[] {
+function actionLines(action: PlanAction): string[] {
     switch (action.kind) {
     case "load-vfio":
         return ["modprobe vfio-pci"];
@@ -57,6 +76,28 @@ function actionLines(action: Action): string[] {
         return action.method === "driverctl"
             ? [`rm -f "$etc/driverctl.d/pci-"${shellQuote(action.address)}`]
             : [`rm -f "$etc/udev/rules.d/70-cockpit-passthrough-"${shellQuote(action.address)}.rules`];
+    case "set-numvfs":
+        return [`echo ${action.count} > "$pci/devices/"${shellQuote(action.address)}/sriov_numvfs`];
+    case "set-autoprobe":
+        return [`echo ${action.enabled ? 1 : 0} > "$pci/devices/"${shellQuote(action.address)}/sriov_drivers_autoprobe`];
+    case "prepare-vfs":
+        // The VFs' addresses are only known now: read them from the virtfn links.
+        return [
+            `for vf in $(vfs_of ${shellQuote(action.pf)}); do`,
+            `    now=$(driver_of "$vf")`,
+            `    [ "$now" != vfio-pci ] || continue`,
+            `    echo vfio-pci > "$pci/devices/$vf/driver_override"`,
+            `    [ -z "$now" ] || echo "$vf" > "$pci/drivers/$now/unbind"`,
+            `    echo "$vf" > "$pci/drivers_probe"`,
+            `    [ "$(driver_of "$vf")" = vfio-pci ] || fail "$vf is not on vfio-pci: $(driver_of "$vf")"`,
+            `    group=$(group_of "$vf")`,
+            `    [ -n "$group" ] && [ -e "$dev/vfio/$group" ] || fail "/dev/vfio/<group> of $vf does not exist"`,
+            `done`,
+        ];
+    case "persist-vfs":
+        return [`persist_vfs ${shellQuote(action.address)} ${action.count} ${action.autoprobe ? 1 : 0}`];
+    case "unpersist-vfs":
+        return [`rm -f "$etc/udev/rules.d/70-cockpit-passthrough-vfs-"${shellQuote(action.address)}.rules`];
     }
 }
 
@@ -88,6 +129,16 @@ function checkLines(check: Check): string[] {
             `[ "$now" != vfio-pci ] || fail ${shellQuote(`${check.address} is still on vfio-pci`)}`,
             `echo ${a} is now on "\${now:-no driver}"`,
         ];
+    }
+    case "vf-count": {
+        const a = shellQuote(check.address);
+        return [`[ "$(cat "$pci/devices/"${a}/sriov_numvfs)" = ${check.count} ] && [ "$(vfs_of ${a} | wc -l)" -eq ${check.count} ] || ` +
+                `fail ${shellQuote(`${check.address} does not have ${check.count} VFs`)}`];
+    }
+    case "autoprobe": {
+        const a = shellQuote(check.address);
+        return [`[ "$(cat "$pci/devices/"${a}/sriov_drivers_autoprobe)" = ${check.enabled ? 1 : 0} ] || ` +
+                `fail ${shellQuote(`sriov_drivers_autoprobe of ${check.address} is not ${check.enabled ? 1 : 0}`)}`];
     }
     }
 }
@@ -121,7 +172,9 @@ export function renderPlanScript(plan: Plan, _: Gettext = untranslated, roots: S
         "#!/bin/sh",
         comment(plan.kind === "prepare"
             ? _("Prepare devices for passthrough: the same steps as the Prepare button. Run as root.")
-            : _("Return devices to the host: the same steps as the Return button. Run as root.")),
+            : plan.kind === "return"
+                ? _("Return devices to the host: the same steps as the Return button. Run as root.")
+                : _("Configure the virtual functions (VFs): the same steps as the Apply button. Run as root.")),
         comment(_("It stops at the first failed step; unlike the button it does not undo the steps already done.")),
         ...plan.notes.map(comment),
         "set -eu",
@@ -133,6 +186,8 @@ export function renderPlanScript(plan: Plan, _: Gettext = untranslated, roots: S
     ];
     if (usesUdev)
         out.push(PERSIST_UDEV_FUNCTION);
+    if (plan.steps.some(s => s.action.kind === "persist-vfs"))
+        out.push(PERSIST_VFS_FUNCTION);
     plan.steps.forEach((step, i) => {
         out.push("", comment(`${i + 1}. ${step.description}`), ...actionLines(step.action));
         for (const check of step.checks)

@@ -2,9 +2,10 @@
  * caller passes its gettext (cockpit.gettext in the page, identity in tests),
  * and every string is a literal _("...") call so translators find it. */
 
-import type { Action } from "./plan.ts";
+import type { PlanAction } from "./plan.ts";
 
-export type Gettext = (message: string) => string;
+export type { Gettext } from "./translate.ts";
+import type { Gettext } from "./translate.ts";
 
 export const untranslated: Gettext = message => message;
 
@@ -16,7 +17,7 @@ export function format(template: string, ...args: (string | number)[]): string {
     });
 }
 
-export function describeAction(action: Action, _: Gettext): string {
+export function describeAction(action: PlanAction, _: Gettext): string {
     switch (action.kind) {
     case "load-vfio":
         return _("Load the vfio-pci kernel module");
@@ -38,5 +39,19 @@ export function describeAction(action: Action, _: Gettext): string {
             : format(_("Keep $0 on vfio-pci after reboot (udev rule)"), action.address);
     case "unpersist":
         return format(_("Stop keeping $0 on vfio-pci after reboot"), action.address);
+    case "set-numvfs":
+        return action.count === 0
+            ? format(_("Remove the VFs of $0 (sriov_numvfs = 0)"), action.address)
+            : format(_("Create $1 VFs on $0 (sriov_numvfs = $1)"), action.address, action.count);
+    case "set-autoprobe":
+        return action.enabled
+            ? format(_("Let host drivers take new VFs of $0 (sriov_drivers_autoprobe = 1)"), action.address)
+            : format(_("Keep new VFs of $0 without a driver (sriov_drivers_autoprobe = 0)"), action.address);
+    case "prepare-vfs":
+        return format(_("Prepare the new VFs of $0 for passthrough (vfio-pci)"), action.pf);
+    case "persist-vfs":
+        return format(_("Create $1 VFs on $0 at every boot (udev rule)"), action.address, action.count);
+    case "unpersist-vfs":
+        return format(_("Stop creating VFs on $0 at boot"), action.address);
     }
 }

@@ -52,7 +52,32 @@ export type Action =
     /** Keep the device on vfio-pci after a reboot. */
     | { kind: "persist"; address: PciAddress; method: PersistMethod }
     /** Forget a kept binding (the current binding is left alone). */
-    | { kind: "unpersist"; address: PciAddress; method: PersistMethod };
+    | { kind: "unpersist"; address: PciAddress; method: PersistMethod }
+    /** Write sriov_numvfs of a PF. In a rollback it is skipped when the count
+     * is already there, and goes through 0 when both counts are non-zero. */
+    | { kind: "set-numvfs"; address: PciAddress; count: number }
+    /** Write sriov_drivers_autoprobe of a PF: whether host drivers take new VFs. */
+    | { kind: "set-autoprobe"; address: PciAddress; enabled: boolean }
+    /** Create `count` VFs on the PF at every boot (udev rule, vf-persistence.ts). */
+    | { kind: "persist-vfs"; address: PciAddress; count: number; autoprobe: boolean }
+    /** Stop creating VFs on the PF at boot (the VFs that exist now stay). */
+    | { kind: "unpersist-vfs"; address: PciAddress };
+
+/* A step whose devices are only known when it runs: the VFs of a PF exist
+ * (and have addresses) once sriov_numvfs is written, so run-plan.ts reads
+ * them back from the PF's virtfn links in the same process and binds each to
+ * vfio-pci as a prepare plan would (driver_override, unbind, drivers_probe,
+ * then the driver link and /dev/vfio checks). It has no rollback of its own:
+ * the step that created the VFs removes them. */
+export interface PrepareVfsAction {
+    kind: "prepare-vfs";
+    pf: PciAddress;
+    /** How many VFs the PF must have (the check before anything is bound). */
+    count: number;
+}
+
+/** What a step does: one executor operation, or the VF preparation above. */
+export type PlanAction = Action | PrepareVfsAction;
 
 /* What is checked after a step. drivers_probe succeeds even when no driver
  * binds, so a write that "worked" proves nothing: only these checks do. */
@@ -66,18 +91,23 @@ export type Check =
     | { kind: "vfio-device"; address: PciAddress }
     /** The device is off vfio-pci. Any driver passes; no driver at all also
      * passes (QEMU's NVMe VFs are accepted by no driver) but is reported. */
-    | { kind: "left-vfio"; address: PciAddress; remembered: DriverName | null };
+    | { kind: "left-vfio"; address: PciAddress; remembered: DriverName | null }
+    /** sriov_numvfs says `count`, and the PF has exactly `count` virtfn links. */
+    | { kind: "vf-count"; address: PciAddress; count: number }
+    /** sriov_drivers_autoprobe is this value. */
+    | { kind: "autoprobe"; address: PciAddress; enabled: boolean };
 
 /** What the step is for, so the UI can word it (plan-text.ts). */
 export type StepPurpose =
     | "load-vfio" | "set-override" | "unbind" | "probe-vfio" | "persist"
-    | "unbind-vfio" | "clear-override" | "probe-native" | "unpersist";
+    | "unbind-vfio" | "clear-override" | "probe-native" | "unpersist"
+    | "remove-vfs" | "set-autoprobe" | "create-vfs" | "prepare-vfs" | "persist-vfs" | "unpersist-vfs";
 
 export interface Step {
     purpose: StepPurpose;
     /** Human words for the step, already translated by the caller's gettext. */
     description: string;
-    action: Action;
+    action: PlanAction;
     /** All must pass, in order, for the step to count as done. */
     checks: readonly Check[];
     /** Run in order, after the rollbacks of later steps, if the plan fails at or after this step. */
@@ -94,7 +124,17 @@ export interface PlannedDevice {
     iommuGroup: number | null;
 }
 
-export type PlanKind = "prepare" | "return";
+export type PlanKind = "prepare" | "return" | "vfs";
+
+/** What a VF plan changes on its PF, as the snapshot showed it: the run
+ * refuses to start if the count moved since, and a failed run checks that the
+ * rollback restored it. */
+export interface PlannedSriov {
+    pf: PciAddress;
+    numVfsBefore: number;
+    autoprobeBefore: boolean | null;
+    numVfsAfter: number;
+}
 
 export interface Plan {
     kind: PlanKind;
@@ -103,4 +143,6 @@ export interface Plan {
     steps: readonly Step[];
     /** Why the plan is what it is (translated). */
     notes: readonly string[];
+    /** Set on "vfs" plans. */
+    sriov?: PlannedSriov;
 }

@@ -4,8 +4,10 @@
  * back on the driver it had. The decisions live here, not in the executor,
  * which only validates and writes. */
 
-import { actionOp, type ExecOp, type ExecReply } from "./executor-ops.ts";
-import { VFIO_PCI, isDriverName, type Action, type Check, type DriverName, type Plan } from "./plan.ts";
+import { actionOp, parseSriovState, type ExecOp, type ExecReply, type SriovState } from "./executor-ops.ts";
+import {
+    VFIO_PCI, isDriverName, type Action, type Check, type DriverName, type Plan, type PlanAction, type PrepareVfsAction,
+} from "./plan.ts";
 import type { PciAddress } from "./pci-address.ts";
 
 /** One open executor process. */
@@ -21,7 +23,19 @@ export type StepFailure =
     /** The write worked, the result is wrong. `actual` is what was found. */
     | { kind: "check"; check: Check; actual: string }
     /** The device is not on the driver the plan was made for: nothing was written. */
-    | { kind: "changed"; address: PciAddress; expected: DriverName | null; actual: string };
+    | { kind: "changed"; address: PciAddress; expected: DriverName | null; actual: string }
+    /** The PF's number of VFs is not what the plan was made for: nothing was written. */
+    | { kind: "sriov-changed"; address: PciAddress; expected: number; actual: number };
+
+/** A PF's VFs after a "vfs" plan ran (or was rolled back). */
+export interface SriovResult {
+    pf: PciAddress;
+    numVfs: number;
+    vfs: PciAddress[];
+    /** After a failure: the count the PF had before the plan. */
+    expected: number;
+    restored: boolean;
+}
 
 export interface DeviceResult {
     address: PciAddress;
@@ -39,7 +53,7 @@ export interface DeviceRestore {
 }
 
 export type PlanOutcome =
-    | { status: "done"; devices: DeviceResult[] }
+    | { status: "done"; devices: DeviceResult[]; sriov?: SriovResult }
     | {
         status: "failed";
         /** Index in plan.steps, null when the plan failed before its first step. */
@@ -48,6 +62,7 @@ export type PlanOutcome =
         /** Rollback actions that failed (the devices may not all be restored). */
         rollbackProblems: string[];
         devices: DeviceRestore[];
+        sriov?: SriovResult;
     };
 
 export type Progress =
@@ -81,6 +96,14 @@ const asDriver = (text: string): DriverName | null => text !== "" && isDriverNam
 
 async function readDriver(channel: ExecutorChannel, address: PciAddress): Promise<string> {
     return must(channel, { op: "read-driver", address });
+}
+
+async function readSriov(channel: ExecutorChannel, address: PciAddress): Promise<SriovState> {
+    const value = await must(channel, { op: "read-sriov", address });
+    const state = parseSriovState(value);
+    if (!state)
+        throw new Failed({ kind: "kernel", message: `Unexpected SR-IOV state of ${address}: ${value}` });
+    return state;
 }
 
 /** Runs the checks; returns the results of the left-vfio checks. */
@@ -123,8 +146,11 @@ async function runChecks(channel: ExecutorChannel, checks: readonly Check[], res
             if (driver === "") {
                 // drivers_probe does not say why nothing bound. Binding the
                 // remembered driver explicitly makes the kernel answer with the
-                // probe's error: that is the reason to show.
-                const remembered = check.remembered;
+                // probe's error: that is the reason to show. Without one (a VF
+                // created without a driver), the driver whose ID table matches.
+                let remembered = check.remembered;
+                if (remembered === null)
+                    remembered = asDriver(await must(channel, { op: "match-driver", address: check.address }));
                 if (remembered === null) {
                     refusal = { driver: null, message: "" };
                 } else if (await must(channel, { op: "has-driver", driver: remembered }) !== "yes") {
@@ -139,12 +165,65 @@ async function runChecks(channel: ExecutorChannel, checks: readonly Check[], res
             results.set(check.address, { address: check.address, driver: asDriver(driver), refusal });
             break;
         }
+        case "vf-count": {
+            // Both: sriov_numvfs is what the driver accepted, the links are the VFs that exist.
+            const state = await readSriov(channel, check.address);
+            if (state.numVfs !== check.count || state.vfs.length !== check.count)
+                fail(`sriov_numvfs ${state.numVfs}, ${state.vfs.length} virtfn links`);
+            break;
+        }
+        case "autoprobe": {
+            const state = await readSriov(channel, check.address);
+            if (state.autoprobe !== check.enabled)
+                fail(state.autoprobe === null ? "" : state.autoprobe ? "1" : "0");
+            break;
+        }
         }
     }
 }
 
+/* The new VFs of a PF, bound to vfio-pci one by one as planPrepare would:
+ * driver_override, unbind from whatever took it (autoprobe on), drivers_probe,
+ * then the driver link and /dev/vfio. A VF that fails stops the plan; the
+ * rollback of the step that created the VFs removes them all. */
+async function prepareVfs(channel: ExecutorChannel, action: PrepareVfsAction, results: Map<PciAddress, DeviceResult>) {
+    const state = await readSriov(channel, action.pf);
+    if (state.vfs.length !== action.count)
+        throw new Failed({ kind: "check", check: { kind: "vf-count", address: action.pf, count: action.count }, actual: `${state.vfs.length} virtfn links` });
+    for (const address of state.vfs) {
+        const driver = await readDriver(channel, address);
+        if (driver !== VFIO_PCI) {
+            await must(channel, actionOp({ kind: "set-override", address, driver: VFIO_PCI }));
+            await runChecks(channel, [{ kind: "override", address, value: VFIO_PCI }], results);
+            const from = asDriver(driver);
+            if (from !== null) {
+                await must(channel, actionOp({ kind: "unbind", address, from }));
+                await runChecks(channel, [{ kind: "driver", address, driver: null }], results);
+            }
+            await must(channel, actionOp({ kind: "probe", address }));
+        }
+        await runChecks(channel, [{ kind: "driver", address, driver: VFIO_PCI }, { kind: "vfio-device", address }], results);
+        results.set(address, { address, driver: VFIO_PCI, refusal: null });
+    }
+}
+
+async function perform(channel: ExecutorChannel, action: PlanAction, results: Map<PciAddress, DeviceResult>) {
+    if (action.kind === "prepare-vfs")
+        await prepareVfs(channel, action, results);
+    else
+        await must(channel, actionOp(action));
+}
+
 /** Rollback actions are guarded: each only undoes what is still there to undo. */
 async function rollbackAction(channel: ExecutorChannel, action: Action): Promise<void> {
+    if (action.kind === "set-numvfs") {
+        const now = (await readSriov(channel, action.address)).numVfs;
+        if (now === action.count)
+            return;
+        // The kernel refuses non-zero to non-zero (EBUSY).
+        if (now > 0 && action.count > 0)
+            await must(channel, actionOp({ kind: "set-numvfs", address: action.address, count: 0 }));
+    }
     if (action.kind === "unbind" || action.kind === "unbind-any" || action.kind === "bind") {
         const driver = await readDriver(channel, action.address);
         if (action.kind === "unbind" && driver !== action.from)
@@ -162,6 +241,14 @@ function describeFailure(action: Action, failure: StepFailure): string {
     return `${action.kind} ${"address" in action ? action.address : ""}: ${what}`;
 }
 
+async function sriovResult(channel: ExecutorChannel, plan: Plan): Promise<SriovResult | undefined> {
+    if (!plan.sriov)
+        return undefined;
+    const { pf, numVfsBefore } = plan.sriov;
+    const state = await readSriov(channel, pf);
+    return { pf, numVfs: state.numVfs, vfs: state.vfs, expected: numVfsBefore, restored: state.numVfs === numVfsBefore && state.vfs.length === numVfsBefore };
+}
+
 export async function runPlan(plan: Plan, channel: ExecutorChannel,
                               onProgress: (p: Progress) => void = () => {}): Promise<PlanOutcome> {
     // The plan was made from a snapshot; refuse it if a device moved since.
@@ -174,6 +261,18 @@ export async function runPlan(plan: Plan, channel: ExecutorChannel,
                     status: "failed", failedStep: null, rollbackProblems: [],
                     failure: { kind: "changed", address: d.address, expected: d.driverBefore, actual },
                     devices: await finalState(channel, plan),
+                };
+            }
+        }
+        if (plan.sriov) {
+            const { pf, numVfsBefore } = plan.sriov;
+            const actual = (await readSriov(channel, pf)).numVfs;
+            if (actual !== numVfsBefore) {
+                onProgress({ phase: "finished" });
+                return {
+                    status: "failed", failedStep: null, rollbackProblems: [],
+                    failure: { kind: "sriov-changed", address: pf, expected: numVfsBefore, actual },
+                    devices: [],
                 };
             }
         }
@@ -190,7 +289,7 @@ export async function runPlan(plan: Plan, channel: ExecutorChannel,
         for (; index < plan.steps.length; index++) {
             onProgress({ phase: "step", index });
             const step = plan.steps[index];
-            await must(channel, actionOp(step.action));
+            await perform(channel, step.action, results);
             await runChecks(channel, step.checks, results);
         }
     } catch (ex) {
@@ -210,8 +309,9 @@ export async function runPlan(plan: Plan, channel: ExecutorChannel,
             }
         }
         const devices = await finalState(channel, plan).catch(() => []);
+        const sriov = await sriovResult(channel, plan).catch(() => undefined);
         onProgress({ phase: "finished" });
-        return { status: "failed", failedStep: index, failure: ex.failure, rollbackProblems, devices };
+        return { status: "failed", failedStep: index, failure: ex.failure, rollbackProblems, devices, ...sriov && { sriov } };
     }
 
     const devices: DeviceResult[] = [];
@@ -219,8 +319,14 @@ export async function runPlan(plan: Plan, channel: ExecutorChannel,
         const known = results.get(d.address);
         devices.push(known ?? { address: d.address, driver: asDriver(await readDriver(channel, d.address)), refusal: null });
     }
+    // Devices only known at run time (the VFs a "prepare-vfs" step bound).
+    for (const [address, result] of results) {
+        if (!plan.devices.some(d => d.address === address))
+            devices.push(result);
+    }
+    const sriov = await sriovResult(channel, plan).catch(() => undefined);
     onProgress({ phase: "finished" });
-    return { status: "done", devices };
+    return { status: "done", devices, ...sriov && { sriov } };
 }
 
 async function finalState(channel: ExecutorChannel, plan: Plan): Promise<DeviceRestore[]> {

@@ -65,12 +65,14 @@ export async function admin(): Promise<void> {
 /** Switches back to limited access through the shell's dialog. */
 export async function limitedAccess(): Promise<void> {
     const { page } = session();
-    const admin = page.getByRole("button", { name: "Administrative access" });
-    if (!await admin.isVisible())
+    // Cockpit 287 leaves aria-hidden on the shell after its dialog closes, so
+    // role queries find nothing there: use the indicator's classes.
+    const unlocked = page.locator("#super-user-indicator button.ct-unlocked");
+    if (!await unlocked.isVisible())
         return;
-    await admin.click();
-    await page.getByRole("dialog").getByRole("button", { name: "Limit access" }).click();
-    await page.getByRole("button", { name: "Limited access" }).waitFor();
+    await unlocked.click();
+    await page.locator(".pf-v5-c-modal-box, .pf-c-modal-box, [role=dialog]").getByText("Limit access", { exact: true }).click();
+    await page.locator("#super-user-indicator button.ct-locked").waitFor();
 }
 
 /** Runs as root in the guest; throws on failure. */
@@ -102,4 +104,10 @@ export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolea
         await new Promise(resolve => setTimeout(resolve, 500));
     }
     throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+/** Logs in again after machine.reboot(): the old Cockpit session died with the guest. */
+export async function relogin(): Promise<void> {
+    const { page, machine } = session();
+    await login(page, machine);
 }

@@ -46,14 +46,15 @@ export async function openPlugin(page: Page, machine: Machine, path = '/passthro
 /** Switches the session to administrative access ("Limited access" button in
  *  the shell's top bar, then the sudo password), as an admin does by hand. */
 export async function becomeAdmin(page: Page, machine: Machine): Promise<void> {
-    const admin = page.getByRole('button', { name: 'Administrative access' });
-    const limited = page.getByRole('button', { name: 'Limited access' });
-    await admin.or(limited).first().waitFor();
+    // Cockpit 287 markup; the button's role name is not reliable (a closed
+    // aria-modal dialog lingers), its class tells the state.
+    const admin = page.locator('#super-user-indicator button.ct-unlocked');
+    const limited = page.locator('#super-user-indicator button.ct-locked');
+    await admin.or(limited).waitFor();
     if (await admin.isVisible()) return;
     await limited.click();
-    const dialog = page.getByRole('dialog');
-    await dialog.locator('input[type="password"]').fill(machine.password);
-    await dialog.getByRole('button', { name: 'Authenticate' }).click();
+    await page.fill('#switch-to-admin-access-password', machine.password);
+    await page.getByRole('dialog').getByRole('button', { name: 'Authenticate' }).click();
     await admin.waitFor();
 }
 
