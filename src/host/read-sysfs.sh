@@ -13,12 +13,12 @@
 # Output, one record per line, parsed by src/model/parse-snapshot.ts:
 #   L <TAB> path <TAB> link target   for driver, iommu_group, physfn, virtfnN and class/{net,block} entries
 #   F <TAB> path                     for presence-only files (reset)
-#   path NUL value                   for file contents (grep -H -Z)
+#   path:value                       for file contents (grep -H; the path has no colon after its last slash)
 root=${1:-/sys}
 cd "$root/bus/pci/devices" 2>/dev/null || { echo "No PCI bus in $root" >&2; exit 1; }
 set -- ./*/
 [ -d "$1" ] || exit 0
-grep -r -H -Z -s --exclude-dir='*[!/]' \
+grep -r -H -s --exclude-dir='*[!/]' \
     --include=vendor --include=device --include=subsystem_vendor --include=subsystem_device \
     --include=class --include=revision --include=numa_node --include=boot_vga \
     --include=sriov_totalvfs --include=sriov_numvfs --include=sriov_drivers_autoprobe \

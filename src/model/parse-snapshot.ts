@@ -94,12 +94,17 @@ export function parseSnapshot(output: string): HostSnapshot {
             if (dev)
                 dev[0].present.add(dev[1]);
         } else {
-            const nul = line.indexOf("\0");
-            if (nul < 0)
+            // "./<address>/<name>:<value>": the address holds colons but no
+            // slash, and attribute names hold neither, so the value starts
+            // after the first colon past the second slash. (No grep -Z: the
+            // Cockpit channel carries text, and NUL does not survive it.)
+            const slash = line.indexOf("/", 2);
+            const colon = slash < 0 ? -1 : line.indexOf(":", slash);
+            if (colon < 0)
                 continue;
-            const dev = fileOf(line, nul);
+            const dev = fileOf(line, colon);
             if (dev)
-                dev[0].files.set(dev[1], line.slice(nul + 1).trim());
+                dev[0].files.set(dev[1], line.slice(colon + 1).trim());
         }
     }
 

@@ -73,13 +73,16 @@ function countProcesses(root: string, work: string): { processes: number; execs:
     return { processes: 1 + forks, execs };
 }
 
-/** The files the reader read (its "path NUL value" records), relative to bus/pci/devices. */
+/** The files the reader read (its "path:value" records), relative to bus/pci/devices. */
 function filesRead(output: string): string[] {
     const files = new Set<string>();
     for (const line of output.split("\n")) {
-        const nul = line.indexOf("\0");
-        if (nul > 0 && !line.startsWith("L\t") && !line.startsWith("F\t"))
-            files.add(line.slice(0, nul));
+        if (line.startsWith("L\t") || line.startsWith("F\t"))
+            continue;
+        const slash = line.indexOf("/", 2);
+        const colon = slash < 0 ? -1 : line.indexOf(":", slash);
+        if (colon > 0)
+            files.add(line.slice(0, colon));
     }
     return [...files];
 }
@@ -113,7 +116,7 @@ function benchSize(size: number, work: string, pciIdsText: string): { result: Si
     const contenders: Record<"reader" | "floor" | "lspci", () => void> = {
         reader: () => run("/bin/sh", ["-c", script, "--", root]),
         // The floor: one process reading every file the reader read, named up front (no listing, no links).
-        floor: () => run("grep", ["-H", "-Z", "-s", "", ...files], devices),
+        floor: () => run("grep", ["-H", "-s", "", ...files], devices),
         // lspci complains on stderr that the tree has no kernel modules for -k; its exit status is 0.
         lspci: () => spawnSync("lspci", lspciArgs, { maxBuffer: 1 << 30 }),
     };

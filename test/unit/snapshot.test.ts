@@ -65,11 +65,11 @@ describe("snapshot of a Kunpeng host (fake sysfs read by read-sysfs.sh)", () => 
 describe("parseSnapshot edge cases", () => {
     test("unset values: no driver, no group, NUMA -1, driver_override set", () => {
         const snap = parseSnapshot([
-            "./0000:00:02.0/vendor\x000x8086",
-            "./0000:00:02.0/device\x000x10d3",
-            "./0000:00:02.0/class\x000x020000",
-            "./0000:00:02.0/numa_node\x00-1",
-            "./0000:00:02.0/driver_override\x00vfio-pci",
+            "./0000:00:02.0/vendor:0x8086",
+            "./0000:00:02.0/device:0x10d3",
+            "./0000:00:02.0/class:0x020000",
+            "./0000:00:02.0/numa_node:-1",
+            "./0000:00:02.0/driver_override:vfio-pci",
         ].join("\n"));
         const fn = snap.functions[0];
         assert.equal(fn.driver, null);
@@ -80,12 +80,12 @@ describe("parseSnapshot edge cases", () => {
     });
 
     test("a function whose identity could not be read is left out", () => {
-        const snap = parseSnapshot("./0000:00:02.0/driver_override\x00(null)\nL\t./0000:00:03.0/driver\t../e1000e");
+        const snap = parseSnapshot("./0000:00:02.0/driver_override:(null)\nL\t./0000:00:03.0/driver\t../e1000e");
         assert.equal(snap.functions.length, 0);
     });
 
     test("junk and paths that are not PCI addresses are ignored", () => {
-        const snap = parseSnapshot("./../../etc/vendor\x000x8086\nhello\nL\tonly-two-fields");
+        const snap = parseSnapshot("./../../etc/vendor:0x8086\nhello\nL\tonly-two-fields");
         assert.equal(snap.functions.length, 0);
     });
 });
