@@ -4,6 +4,8 @@ import { after, before } from "node:test";
 import { startSession, stopSession } from "./session.ts";
 
 import "./suites/inventory.ts";
+import "./suites/readiness.ts";
+import "./suites/binding.ts";
 
 before(startSession, { timeout: 900_000 });
 after(stopSession);
