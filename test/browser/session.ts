@@ -66,13 +66,22 @@ export async function admin(): Promise<void> {
 export async function limitedAccess(): Promise<void> {
     const { page } = session();
     // Cockpit 287 leaves aria-hidden on the shell after its dialog closes, so
-    // role queries find nothing there: use the indicator's classes.
-    const unlocked = page.locator("#super-user-indicator button.ct-unlocked");
-    if (!await unlocked.isVisible())
+    // role queries find nothing there: match buttons by their text instead.
+    const admin = page.locator('button:has-text("Administrative access")');
+    const limited = page.locator('button:has-text("Limited access")');
+    await admin.or(limited).first().waitFor();
+    if (await limited.isVisible())
         return;
-    await unlocked.click();
-    await page.locator(".pf-v5-c-modal-box, .pf-c-modal-box, [role=dialog]").getByText("Limit access", { exact: true }).click();
-    await page.locator("#super-user-indicator button.ct-locked").waitFor();
+    await admin.click();
+    await page.locator('button:has-text("Limit access")').click();
+    await limited.waitFor();
+}
+
+/** Reboots the guest from the same disk (an overlay that survives) and logs in again. */
+export async function rebootGuest(opts: { iommu?: boolean } = {}): Promise<void> {
+    const { machine, page } = session();
+    await machine.reboot(opts);
+    await login(page, machine);
 }
 
 /** Runs as root in the guest; throws on failure. */

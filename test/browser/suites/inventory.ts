@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe } from "node:test";
 
-import { browserTest, guest, openPage } from "../session.ts";
+import { browserTest, guest, openPage, until } from "../session.ts";
 
 /** address -> [driver, group], straight from the guest's sysfs. */
 async function sysfsDevices(): Promise<Map<string, [string, string]>> {
@@ -36,8 +36,9 @@ describe("PCI inventory", () => {
             assert.equal(row.driver, driver || "none", `driver of ${row.address}`);
             assert.equal(row.group, group || "none", `group of ${row.address}`);
         }
-        const e1000e = rows.find(r => r.address === "0000:00:02.0")!;
-        assert.match(e1000e.name, /82574L Gigabit Network Connection \[8086:10d3\]/, "named from the guest's pci.ids");
+        // Names come from the guest's pci.ids a moment after the table.
+        await until(() => frame.textContent('tr[data-address="0000:00:02.0"] [data-field="name"]'),
+                    t => !!t && /82574L Gigabit Network Connection \[8086:10d3\]/.test(t), "the name from pci.ids");
         assert.equal(await frame.textContent("#device-count"), `${expected.size} devices`);
     });
 
