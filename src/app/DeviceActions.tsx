@@ -6,7 +6,7 @@ import { Button, Tooltip } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
 import { useSuperuser } from "../../pkg/lib/superuser.ts";
-import { isBridge } from "../model/pci-class.ts";
+import { categoryOf, isBridge } from "../model/pci-class.ts";
 import type { PciFunction } from "../model/snapshot.ts";
 
 const _ = cockpit.gettext;
@@ -19,15 +19,19 @@ export interface DeviceActionProps {
 
 export const DeviceAction = ({ fn, onPrepare, onReturn }: DeviceActionProps) => {
     const superuser = useSuperuser();
-    if (isBridge(fn.classCode))
+    // Host, ISA and PCI bridges are the host's plumbing, never a guest's device.
+    if (isBridge(fn.classCode) || categoryOf(fn.classCode) === "bridge")
         return null;
     const onVfio = fn.driver === "vfio-pci";
     const label = onVfio ? _("Return to host") : _("Prepare for passthrough");
-    const reason = superuser === false
-        ? (onVfio
-            ? _("Administrative access is required to return devices to the host.")
-            : _("Administrative access is required to prepare devices for passthrough."))
-        : null;
+    // Until Cockpit has said (null), the action stays disabled too.
+    const reason = superuser === true
+        ? null
+        : superuser === null
+            ? _("Checking administrative access…")
+            : (onVfio
+                ? _("Administrative access is required to return devices to the host.")
+                : _("Administrative access is required to prepare devices for passthrough."));
     const button = (
         <Button variant="secondary" size="sm" isAriaDisabled={reason !== null}
                 data-action={onVfio ? "return" : "prepare"} data-address={fn.address}

@@ -6,6 +6,8 @@ import { startSession, stopSession } from "./session.ts";
 import "./suites/inventory.ts";
 import "./suites/readiness.ts";
 import "./suites/binding.ts";
+import "./suites/persistence.ts";
+import "./suites/no-iommu.ts";
 
 before(startSession, { timeout: 900_000 });
 after(stopSession);

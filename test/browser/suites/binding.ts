@@ -33,10 +33,15 @@ describe("Prepare for passthrough and Return to host", () => {
     browserTest("in limited access the actions are disabled with the reason", async () => {
         await limitedAccess();
         const frame = await openPage();
-        const button = await frame.waitForSelector('tr[data-address="0000:00:02.0"] button[data-action="prepare"]');
+        const selector = 'tr[data-address="0000:00:02.0"] button[data-action="prepare"]';
+        const button = await frame.waitForSelector(selector);
         assert.equal(await button.textContent(), "Prepare for passthrough");
-        assert.equal(await button.getAttribute("aria-disabled"), "true");
-        assert.match((await button.getAttribute("data-disabled-reason"))!, /Administrative access is required/);
+        // Disabled while Cockpit answers, then with the reason.
+        const reason = await until(() => frame.getAttribute(selector, "data-disabled-reason"),
+                                   r => !!r && r.includes("Administrative access is required"), "the disabled reason");
+        assert.match(reason!, /prepare devices for passthrough/);
+        assert.equal(await frame.getAttribute(selector, "aria-disabled"), "true");
+        assert.equal(await frame.$('tr[data-address="0000:00:00.0"] button[data-action]'), null, "no action on the host bridge");
     });
 
     browserTest("prepares e1000e 00:02.0 for vfio-pci and returns it to e1000e", async () => {
