@@ -1,7 +1,7 @@
 /* Bindings kept after reboot: this page's udev rules
  * (/etc/udev/rules.d/70-cockpit-passthrough-<address>.rules) and driverctl's
  * saved overrides (/etc/driverctl.d/pci-<address>), as read-persistence.sh
- * prints them ("path NUL line" per line), checked against the hardware now.
+ * prints them (a file's path, then its lines), checked against the hardware now.
  * The same output holds the VF count rules
  * (70-cockpit-passthrough-vfs-<address>.rules, parseVfPersistence). */
 
@@ -23,16 +23,17 @@ export interface PersistedBinding {
 const UDEV_FILE_RE = /\/70-cockpit-passthrough-([^/]+)\.rules$/;
 const DRIVERCTL_FILE_RE = /\/driverctl\.d\/pci-([^/]+)$/;
 
+/* "F<TAB>path" starts a file, "L<TAB>line" is one of its lines. */
 function linesByFile(output: string): Map<string, string[]> {
     const byFile = new Map<string, string[]>();
+    let current: string[] | null = null;
     for (const record of output.split("\n")) {
-        const nul = record.indexOf("\0");
-        if (nul < 0)
-            continue;
-        const file = record.slice(0, nul);
-        const lines = byFile.get(file) ?? [];
-        lines.push(record.slice(nul + 1));
-        byFile.set(file, lines);
+        if (record.startsWith("F\t")) {
+            current = [];
+            byFile.set(record.slice(2), current);
+        } else if (record.startsWith("L\t") && current) {
+            current.push(record.slice(2));
+        }
     }
     return byFile;
 }

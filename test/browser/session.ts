@@ -114,9 +114,3 @@ export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolea
     }
     throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }
-
-/** Logs in again after machine.reboot(): the old Cockpit session died with the guest. */
-export async function relogin(): Promise<void> {
-    const { page, machine } = session();
-    await login(page, machine);
-}

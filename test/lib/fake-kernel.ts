@@ -6,6 +6,11 @@
  *   - drivers/<d>/unbind: ENODEV unless the device is on <d>;
  *   - drivers/<d>/bind: ENODEV if bound or not matching, else the probe's error;
  *   - drivers_probe: binds the first matching driver that accepts, always succeeds.
+ * and SR-IOV's (drivers/pci/iov.c, sriov_numvfs_store):
+ *   - sriov_numvfs: ENOENT without a PF driver or one without SR-IOV support,
+ *     ERANGE above the total, EBUSY from non-zero to another non-zero count;
+ *     creating VFs adds devices (virtfn links) that host drivers probe only
+ *     if sriov_drivers_autoprobe is 1; writing 0 removes them.
  * The real kernel is tested in the VM. */
 
 import { encodeOp, writeTarget, type ExecOp, type ExecReply } from "../../src/model/executor-ops.ts";
@@ -21,6 +26,25 @@ export interface KernelDevice {
     probeFails?: Record<string, string>;
     /** Unbinding it fails with this text (e.g. a hung device). */
     unbindFails?: string;
+    /** A PF. */
+    sriov?: FakeSriov;
+    /** A VF: its PF. */
+    physfn?: string;
+}
+
+export interface FakeSriov {
+    total: number;
+    autoprobe: boolean;
+    /** The VFs that exist, virtfn0 first. */
+    vfs: string[];
+    /** Drivers that implement sriov_configure (the PF's driver must be one). */
+    supportedBy: string[];
+    /** The host driver of the VFs (null: none matches, like QEMU's NVMe VFs). */
+    vfNative: string | null;
+    /** Probe errors of VFs, by driver. */
+    vfProbeFails?: Record<string, string>;
+    /** Creating this many VFs or more fails with ENOMEM. */
+    enomemFrom?: number;
 }
 
 export interface KernelState {
@@ -59,6 +83,46 @@ export class FakeKernel implements ExecutorChannel {
         return err;
     }
 
+    /** VF n of a PF: function n + 1 after the PF's (QEMU's NVMe: offset 1, stride 1). */
+    private vfAddress(pf: string, n: number): string {
+        const fn = Number(pf.slice(-1)) + 1 + n;
+        const slot = parseInt(pf.slice(-4, -2), 16) + Math.floor(fn / 8);
+        return `${pf.slice(0, -4)}${slot.toString(16).padStart(2, "0")}.${fn % 8}`;
+    }
+
+    private setNumVfs(address: string, count: number): string | null {
+        const d = this.state.devices[address];
+        const s = d.sriov!;
+        if (d.driver === null || !s.supportedBy.includes(d.driver))
+            return "No such file or directory";
+        if (count === s.vfs.length)
+            return null;
+        if (count > s.total)
+            return "Numerical result out of range";
+        if (count === 0) {
+            for (const vf of s.vfs)
+                delete this.state.devices[vf];
+            s.vfs = [];
+            return null;
+        }
+        if (s.vfs.length > 0)
+            return "Device or resource busy";
+        if (s.enomemFrom !== undefined && count >= s.enomemFrom)
+            return "Cannot allocate memory";
+        const groups = Object.values(this.state.devices).map(x => x.group);
+        for (let n = 0; n < count; n++) {
+            const vf = this.vfAddress(address, n);
+            this.state.devices[vf] = {
+                driver: null, override: null, group: Math.max(...groups) + 1 + n, native: s.vfNative,
+                probeFails: s.vfProbeFails, physfn: address,
+            };
+            s.vfs.push(vf);
+            if (s.autoprobe && s.vfNative !== null)
+                this.bind(vf, s.vfNative);
+        }
+        return null;
+    }
+
     async run(op: ExecOp): Promise<ExecReply> {
         this.log.push(encodeOp(op));
         const ok = (value = ""): ExecReply => ({ status: "ok", value });
@@ -85,6 +149,29 @@ export class FakeKernel implements ExecutorChannel {
             return ok();
         case "unpersist":
             this.state.persisted.delete(`${op.method} ${op.address}`);
+            return ok();
+        case "match-driver":
+            return ok(dev!.native !== null && this.state.loaded.has(dev!.native) ? dev!.native : "");
+        case "read-sriov": {
+            const s = dev!.sriov;
+            if (!s)
+                return { status: "rejected", reason: `${op.address} is not an SR-IOV physical function` };
+            return ok([String(s.vfs.length), s.autoprobe ? "1" : "0", ...s.vfs].join(" "));
+        }
+        case "persist-vfs":
+            if (this.state.persistFails)
+                return { status: "error", message: this.state.persistFails };
+            for (const entry of this.state.persisted) {
+                if (entry.startsWith(`vfs ${op.address} `))
+                    this.state.persisted.delete(entry);
+            }
+            this.state.persisted.add(`vfs ${op.address} ${op.count} ${op.autoprobe ? 1 : 0}`);
+            return ok();
+        case "unpersist-vfs":
+            for (const entry of this.state.persisted) {
+                if (entry.startsWith(`vfs ${op.address} `))
+                    this.state.persisted.delete(entry);
+            }
             return ok();
         case "write": {
             const w = op.write;
@@ -119,7 +206,16 @@ export class FakeKernel implements ExecutorChannel {
                         this.bind(w.address, driver);
                 }
                 return ok();
-            default:
+            case "sriov_numvfs": {
+                if (!d.sriov)
+                    return { status: "rejected", reason: "no such file" };
+                const e = this.setNumVfs(w.address, w.count);
+                return e === null ? ok() : err(e);
+            }
+            case "sriov_drivers_autoprobe":
+                if (!d.sriov)
+                    return { status: "rejected", reason: "no such file" };
+                d.sriov.autoprobe = w.enabled;
                 return ok();
             }
         }

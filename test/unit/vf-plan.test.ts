@@ -13,7 +13,9 @@ import type { Assignment } from "../../src/model/assignments.ts";
 import { PlanError, planReturn } from "../../src/model/bind-plan.ts";
 import { parseSriovState } from "../../src/model/executor-ops.ts";
 import { explainSriovError } from "../../src/model/kernel-errors.ts";
+import { filterRows, inventoryRows, nestVfs, sortRows } from "../../src/model/inventory.ts";
 import { parseSnapshot } from "../../src/model/parse-snapshot.ts";
+import { parsePciIds } from "../../src/model/pci-ids.ts";
 import type { PciAddress } from "../../src/model/pci-address.ts";
 import { keptVfEntries, parsePersistence, parseVfPersistence } from "../../src/model/persistence.ts";
 import type { Plan } from "../../src/model/plan.ts";
@@ -392,7 +394,7 @@ describe("executor SR-IOV operations on a fake tree", () => {
     });
 
     test("a hand-edited or foreign rule is not listed", () => {
-        const rec = (file: string, line: string) => `${file}\0${line}\n`;
+        const rec = (file: string, line: string) => `F\t${file}\nL\t# a comment\nL\t${line}\n`;
         const f = (a: string) => `/etc/udev/rules.d/70-cockpit-passthrough-vfs-${a}.rules`;
         const ok = 'ACTION=="add|bind", SUBSYSTEM=="pci", KERNEL=="0000:00:04.0", DRIVER=="nvme", ATTR{vendor}=="0x1b36", ATTR{device}=="0x0010", ATTR{sriov_drivers_autoprobe}="1", ATTR{sriov_numvfs}="3"';
         assert.deepEqual(parseVfPersistence(rec(f(PF), ok)).map(k => [k.count, k.autoprobe]), [[3, true]]);
@@ -431,5 +433,25 @@ describe("VF plan scripts", () => {
         await ex.close();
         const name = `udev/rules.d/70-cockpit-passthrough-vfs-${PF}.rules`;
         assert.equal(fs.readFileSync(path.join(byScript.etc, name), "utf8"), fs.readFileSync(path.join(byExecutor.etc, name), "utf8"));
+    });
+});
+
+describe("VF rows nested under their PF", () => {
+    const rows = inventoryRows(snapshotOf(nvmeHost(3, false)), parsePciIds(""));
+    const view = (d: ReturnType<typeof nestVfs>) => d.map(r => `${r.nested ? "  " : ""}${r.row.address}${r.vfCount ? ` (${r.vfCount})` : ""}`);
+
+    test("closed PFs hide their VFs; open ones show them in address order, whatever the sort", () => {
+        assert.deepEqual(view(nestVfs(rows, new Set(), false)), ["0000:00:02.0", "0000:00:04.0 (3)"]);
+        const desc = sortRows(rows, "address", "desc");
+        assert.deepEqual(view(nestVfs(desc, new Set([PF]), false)),
+                         ["0000:00:04.0 (3)", "  0000:00:04.1", "  0000:00:04.2", "  0000:00:04.3", "0000:00:02.0"]);
+    });
+
+    test("a filter shows matching VFs under a closed PF, and a VF whose PF does not match on its own", () => {
+        const vfOnly = filterRows(rows, "0000:00:04.2", "all");
+        assert.deepEqual(view(nestVfs(vfOnly, new Set(), true)), ["0000:00:04.2"]);
+        const storage = filterRows(rows, "", "storage");
+        assert.deepEqual(view(nestVfs(storage, new Set(), true)),
+                         ["0000:00:04.0 (3)", "  0000:00:04.1", "  0000:00:04.2", "  0000:00:04.3"]);
     });
 });

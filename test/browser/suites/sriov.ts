@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe } from "node:test";
 import type { Frame } from "playwright-core";
 
-import { admin, browserTest, guest, openPage, relogin, session, until } from "../session.ts";
+import { admin, browserTest, guest, openPage, rebootGuest, until } from "../session.ts";
 
 const PF = "0000:00:04.0";
 const RULE = `/etc/udev/rules.d/70-cockpit-passthrough-vfs-${PF}.rules`;
@@ -23,7 +23,8 @@ async function sysfs(): Promise<SriovSysfs> {
         `cd /sys/bus/pci/devices/${PF} && cat sriov_numvfs sriov_drivers_autoprobe && ` +
         'i=0; while [ -L virtfn$i ]; do t=$(readlink -f virtfn$i); d=$(readlink $t/driver); echo "${t##*/} ${d##*/}"; i=$((i+1)); done');
     const [numVfs, autoprobe, ...vfs] = out.trim().split("\n");
-    return { numVfs: Number(numVfs), autoprobe, vfs: vfs.map(l => l.split(" ") as [string, string]) };
+    // A VF without a driver prints "address " and trim() ate the last one's space.
+    return { numVfs: Number(numVfs), autoprobe, vfs: vfs.map(l => { const [a, d = ""] = l.split(" "); return [a, d] }) };
 }
 
 const vfRows = (frame: Frame) =>
@@ -54,7 +55,7 @@ async function configure(frame: Frame, count: string, opts: { keep?: boolean; be
     const outcome = dialog.locator(".pt-plan-outcome");
     await outcome.waitFor({ timeout: 120_000 });
     const text = (await outcome.textContent())!;
-    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.locator("button.pf-m-primary", { hasText: "Close" }).click();
     await dialog.waitFor({ state: "detached" });
     return text;
 }
@@ -136,7 +137,7 @@ describe("SR-IOV virtual functions", () => {
         assert.equal((await sysfs()).vfs[0][1], "vfio-pci");
         const group = (await guest(`readlink /sys/bus/pci/devices/${vf}/iommu_group`)).trim().split("/").at(-1);
         await guest(`test -e /dev/vfio/${group}`);
-        await frame.locator("#pt-prepare-dialog").getByRole("button", { name: "Close" }).click();
+        await frame.locator("#pt-prepare-dialog").locator("button.pf-m-primary", { hasText: "Close" }).click();
 
         await showVfs(frame);
         const returnButton = frame.locator(`#device-table button[data-action="return"][data-address="${vf}"]`);
@@ -150,7 +151,7 @@ describe("SR-IOV virtual functions", () => {
         assert.match(text, /nvme refused it/);
         assert.equal((await sysfs()).vfs[0][1], "", "back to no driver");
         assert.equal((await guest(`cat /sys/bus/pci/devices/${vf}/driver_override`)).trim(), "(null)");
-        await frame.locator("#pt-return-dialog").getByRole("button", { name: "Close" }).click();
+        await frame.locator("#pt-return-dialog").locator("button.pf-m-primary", { hasText: "Close" }).click();
     });
 
     browserTest("keep after reboot survives a reboot; without the rule a reboot gives 0 VFs", async () => {
@@ -165,8 +166,7 @@ describe("SR-IOV virtual functions", () => {
         const kept = frame.locator(`#pt-kept-after-reboot tr[data-method="vfs"][data-address="${PF}"]`);
         await kept.waitFor();
 
-        await session().machine.reboot();
-        await relogin();
+        await rebootGuest();
         frame = await openPage();
         const after = await until(sysfs, s => s.numVfs === 2, "2 VFs after the reboot", 120_000);
         assert.equal(after.vfs.length, 2);
@@ -181,8 +181,7 @@ describe("SR-IOV virtual functions", () => {
         assert.equal((await guest(`test -e ${RULE}; echo $?`)).trim(), "1", "the rule is gone");
         assert.equal((await sysfs()).numVfs, 2, "removing the rule leaves the VFs that exist");
 
-        await session().machine.reboot();
-        await relogin();
+        await rebootGuest();
         frame = await openPage();
         await new Promise(resolve => setTimeout(resolve, 5000)); // let udev settle, in case
         await guest("udevadm settle");
