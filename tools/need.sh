@@ -11,7 +11,7 @@ case "${1:-check}" in
                    mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client chromium:chromium" ;;
     demo)  wanted="node:nodejs npm:npm qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mmdebstrap:mmdebstrap
                    mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client" ;;
-    bench) wanted="node:nodejs npm:npm lspci:pciutils chromium:chromium strace:strace" ;;
+    bench) wanted="node:nodejs npm:npm lspci:pciutils chromium:chromium strace:strace cc:gcc" ;;
     *) echo "usage: $0 build|check|demo|bench" >&2; exit 2 ;;
 esac
 

@@ -18,13 +18,32 @@ export interface InventoryRow {
 }
 
 export function inventoryRows(snapshot: HostSnapshot, pciIds: PciIds): InventoryRow[] {
+    // Thousands of VFs share a handful of vendor:device and class codes: look each up once.
+    const names = new Map<number, { name: string; ids: string }>();
+    const classes = new Map<number, string>();
     return snapshot.functions.map(fn => {
-        const name = deviceLabel(pciIds, fn.vendorId, fn.deviceId);
-        const ids = `${hex4(fn.vendorId)}:${hex4(fn.deviceId)}`;
-        const className = pciIds.className(fn.classCode) ?? `0x${fn.classCode.toString(16).padStart(6, "0")}`;
-        const haystack = [fn.address, name, ids, className, fn.driver ?? "", ...fn.netInterfaces,
-            fn.iommuGroup === null ? "" : `group ${fn.iommuGroup}`].join("\n").toLowerCase();
-        return { fn, address: fn.address, name, ids, className, category: categoryOf(fn.classCode), haystack };
+        const key = fn.vendorId * 0x10000 + fn.deviceId;
+        let device = names.get(key);
+        if (!device) {
+            const name = deviceLabel(pciIds, fn.vendorId, fn.deviceId);
+            const ids = `${hex4(fn.vendorId)}:${hex4(fn.deviceId)}`;
+            device = { name, ids };
+            names.set(key, device);
+        }
+        let className = classes.get(fn.classCode);
+        if (className === undefined) {
+            className = pciIds.className(fn.classCode) ?? `0x${fn.classCode.toString(16).padStart(6, "0")}`;
+            classes.set(fn.classCode, className);
+        }
+        // The same text as [address, name, ids, className, driver, ...interfaces, group].join("\n"), lower-cased.
+        let haystack = `${fn.address}\n${device.name}\n${device.ids}\n${className}\n${fn.driver ?? ""}`;
+        for (const ifname of fn.netInterfaces)
+            haystack += "\n" + ifname;
+        haystack += fn.iommuGroup === null ? "\n" : `\ngroup ${fn.iommuGroup}`;
+        return {
+            fn, address: fn.address, name: device.name, ids: device.ids, className,
+            category: categoryOf(fn.classCode), haystack: haystack.toLowerCase(),
+        };
     });
 }
 
@@ -81,8 +100,13 @@ export function nestVfs(rows: readonly InventoryRow[], open: ReadonlySet<PciAddr
     const children = new Map<PciAddress, InventoryRow[]>();
     for (const row of rows) {
         const pf = row.fn.physfn;
-        if (pf && present.has(pf))
-            children.set(pf, [...(children.get(pf) ?? []), row]);
+        if (pf && present.has(pf)) {
+            const list = children.get(pf); // (not a copy per VF: a PF has up to 256)
+            if (list)
+                list.push(row);
+            else
+                children.set(pf, [row]);
+        }
     }
     const out: DisplayRow[] = [];
     for (const row of rows) {

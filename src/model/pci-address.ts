@@ -50,10 +50,14 @@ export function compareAddresses(a: PciAddress, b: PciAddress): number {
 
 /** The last PCI address in a sysfs path: the function that owns what the path names. */
 export function lastAddressInPath(path: string): PciAddress | null {
-    let found: PciAddress | null = null;
-    for (const part of path.split("/")) {
-        if (isPciAddress(part))
-            found = part;
+    // From the end, one component at a time: the reader resolves a link per
+    // network interface, thousands on a big host.
+    for (let end = path.length; end >= 0;) {
+        const slash = end === 0 ? -1 : path.lastIndexOf("/", end - 1);
+        const part = path.slice(slash + 1, end);
+        if (part.length >= 12 && isPciAddress(part))
+            return part;
+        end = slash;
     }
-    return found;
+    return null;
 }

@@ -73,18 +73,40 @@ function countProcesses(root: string, work: string): { processes: number; execs:
     return { processes: 1 + forks, execs };
 }
 
-/** The files the reader read (its "path:value" records), relative to bus/pci/devices. */
-function filesRead(output: string): string[] {
-    const files = new Set<string>();
+/** The floor's input (see floor.c): every file whose contents the reader
+ * read ("path:value" records) and every link whose target it read ("L"
+ * records), paths relative to bus/pci/devices, grouped by directory. */
+function floorInput(output: string): string {
+    const byDir = new Map<string, string[]>();
+    const add = (path: string, item: string) => {
+        const dir = path.slice(0, path.lastIndexOf("/"));
+        const list = byDir.get(dir);
+        if (list)
+            list.push(item);
+        else
+            byDir.set(dir, [item]);
+    };
     for (const line of output.split("\n")) {
-        if (line.startsWith("L\t") || line.startsWith("F\t"))
+        if (line.startsWith("F\t"))
+            continue; // presence only: the floor knows its names up front
+        if (line.startsWith("L\t")) {
+            const path = line.split("\t")[1];
+            add(path, `L\t${path}`);
             continue;
+        }
         const slash = line.indexOf("/", 2);
         const colon = slash < 0 ? -1 : line.indexOf(":", slash);
         if (colon > 0)
-            files.add(line.slice(0, colon));
+            add(line.slice(0, colon), line.slice(0, colon));
     }
-    return [...files];
+    return [...byDir.values()].flat().join("\n") + "\n";
+}
+
+/** Compiles floor.c into `work`. */
+function buildFloor(work: string): string {
+    const bin = path.join(work, "floor");
+    run("cc", ["-O2", "-o", bin, path.join(REPO, "test/bench/floor.c")]);
+    return bin;
 }
 
 interface SizeResult {
@@ -95,6 +117,7 @@ interface SizeResult {
     readerMs: number;
     floorMs: number;
     lspciMs: number;
+    grepMs: number;
     lspciDevices: number;
     outputKb: number;
     parseMs: number;
@@ -102,25 +125,41 @@ interface SizeResult {
     functionsParsed: number;
 }
 
-function benchSize(size: number, work: string, pciIdsText: string): { result: SizeResult; output: string } {
+function benchSize(size: number, work: string, floorBin: string, pciIdsText: string): { result: SizeResult; output: string } {
     const root = path.join(work, `sysfs-${size}`);
     const stats = makeTree(root, size);
     const devices = path.join(root, "bus/pci/devices");
 
     const { processes, execs } = countProcesses(root, work);
     const output = run("/bin/sh", ["-c", script, "--", root]);
-    const files = filesRead(output);
+    const floorList = floorInput(output);
     const lspciArgs = ["-D", "-vmm", "-nn", "-k", "-A", "linux-sysfs", "-O", `sysfs.path=${root}/bus/pci`];
     const lspciDevices = (spawnSync("lspci", lspciArgs, { encoding: "utf8", maxBuffer: 1 << 30 }).stdout.match(/^Slot:/gm) ?? []).length;
 
-    const contenders: Record<"reader" | "floor" | "lspci", () => void> = {
+    // The reader's own grep, alone: one grep -r over the same directories for the same files, no links.
+    const grepArgs = (() => {
+        const lines = script.split("\n");
+        const start = lines.findIndex(l => l.startsWith("grep -r"));
+        const text = lines.slice(start, lines.findIndex((l, i) => i > start && !l.endsWith("\\")) + 1).join(" ");
+        return [...text.matchAll(/--[a-z-]+=(?:'[^']*'|[^\s\\]+)/g)].map(m => m[0].replace(/'/g, ""));
+    })();
+    const dirs = fs.readdirSync(devices).sort().map(d => `./${d}/`);
+    const dataRecords = (text: string) => text.split("\n").filter(l => l !== "" && !l.startsWith("L\t") && !l.startsWith("F\t")).length;
+    if (dataRecords(run("grep", ["-r", "-H", "-s", ...grepArgs, "", ...dirs], devices)) !== dataRecords(output))
+        throw new Error("the reference grep -r does not read what the reader's grep reads");
+    const contenders: Record<"reader" | "floor" | "grep" | "lspci", () => void> = {
         reader: () => run("/bin/sh", ["-c", script, "--", root]),
-        // The floor: one process reading every file the reader read, named up front (no listing, no links).
-        floor: () => run("grep", ["-H", "-s", "", ...files], devices),
+        // The floor: one process reading every file and link the reader read, named up front (floor.c).
+        floor: () => {
+            const r = spawnSync(floorBin, [], { cwd: devices, input: floorList, maxBuffer: 1 << 30 });
+            if (r.error || r.status !== 0)
+                throw r.error ?? new Error(`floor exited with ${r.status}`);
+        },
+        grep: () => spawnSync("grep", ["-r", "-H", "-s", ...grepArgs, "", ...dirs], { cwd: devices, maxBuffer: 1 << 30 }),
         // lspci complains on stderr that the tree has no kernel modules for -k; its exit status is 0.
         lspci: () => spawnSync("lspci", lspciArgs, { maxBuffer: 1 << 30 }),
     };
-    const times: Record<keyof typeof contenders, number[]> = { reader: [], floor: [], lspci: [] };
+    const times: Record<keyof typeof contenders, number[]> = { reader: [], floor: [], grep: [], lspci: [] };
     for (let i = 0; i <= RUNS; i++) {
         for (const [name, fn] of Object.entries(contenders) as [keyof typeof contenders, () => void][]) {
             const t = timed(fn);
@@ -150,7 +189,7 @@ function benchSize(size: number, work: string, pciIdsText: string): { result: Si
         output,
         result: {
             size, stats, processes, execs,
-            readerMs: median(times.reader), floorMs: median(times.floor), lspciMs: median(times.lspci), lspciDevices,
+            readerMs: median(times.reader), floorMs: median(times.floor), lspciMs: median(times.lspci), grepMs: median(times.grep), lspciDevices,
             outputKb: Buffer.byteLength(output) / 1024,
             parseMs: median(parse), rowsMs: median(rows), functionsParsed,
         },
@@ -162,7 +201,9 @@ function bundleSize(): { jsKb: number; cssKb: number } {
     return { jsKb: gz("index.js"), cssKb: gz("index.css") };
 }
 
-function machine(): string[] {
+const loadAverage = () => os.loadavg().map(l => l.toFixed(1)).join(" ");
+
+function machine(loadAtStart: string): string[] {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
     const version = (cmd: string, args: string[]) => {
         const r = spawnSync(cmd, args, { encoding: "utf8" });
@@ -172,22 +213,24 @@ function machine(): string[] {
         `CPU: ${cpu}, ${os.cpus().length} cores; ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM`,
         `Kernel: ${os.type()} ${os.release()}; Node ${process.version}; ${version("lspci", ["--version"])}; ` +
             `${version("grep", ["--version"])}; ${version("find", ["--version"])}`,
-        `Date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; load average at the start ` +
-            `${os.loadavg().map(l => l.toFixed(1)).join(" ")} (other work on the machine inflates every number)`,
+        `Date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; load average (1, 5, 15 min) at the start ` +
+            `${loadAtStart}, at the end ${loadAverage()} (other work on the machine, e.g. test VMs, inflates every number)`,
     ];
 }
 
 async function main() {
     if (!fs.existsSync(path.join(REPO, "dist/index.js")))
         throw new Error("dist/ is missing: run `make` first (make bench does)");
+    const loadAtStart = loadAverage();
     const work = tempDir("passthrough-bench-");
     const pciIdsText = fs.readFileSync(PCI_IDS, "utf8");
     try {
+        const floorBin = buildFloor(work);
         const sizes: SizeResult[] = [];
         let bigOutput = "";
         for (const size of BENCH_SIZES) {
             process.stderr.write(`bench: ${size} functions...\n`);
-            const { result, output } = benchSize(size, work, pciIdsText);
+            const { result, output } = benchSize(size, work, floorBin, pciIdsText);
             sizes.push(result);
             if (size === 4096)
                 bigOutput = output;
@@ -223,7 +266,7 @@ async function main() {
             md.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map(r => `| ${r.join(" | ")} |`), "");
         };
         md.push("# Performance", "", "Written by `make bench` (test/bench/bench.ts); do not edit by hand.", "");
-        md.push("## Machine", "", ...machine().map(l => `- ${l}`), `- Chromium ${ui.chromiumVersion}`, "");
+        md.push("## Machine", "", ...machine(loadAtStart).map(l => `- ${l}`), `- Chromium ${ui.chromiumVersion}`, "");
         md.push("## Budgets", "");
         table(["Budget", "Measured", "Verdict"], budgets.map(([b, m, ok]) => [b, m, verdict(ok)]));
         md.push("## Synthetic hosts", "",
@@ -235,18 +278,24 @@ async function main() {
             sizes.map(s => [String(s.size), String(s.stats.physicalFunctions), String(s.stats.virtualFunctions),
                 String(s.stats.maxVfsPerPf), String(s.stats.bridges), String(s.stats.iommuGroups)]));
         md.push("## Reader", "",
-            `Medians of ${RUNS} runs. *Floor*: one \`grep\` over exactly the files the reader read, named up front`,
-            "(no directory listing, no symlinks resolved). *lspci*: `lspci -D -vmm -nn -k -A linux-sysfs -O sysfs.path=<tree>/bus/pci`.",
+            `Medians of ${RUNS} runs. *Reader*: src/host/read-sysfs.sh, its grep (file contents) and find (links) running at the`,
+            "same time. *Floor*: one process (test/bench/floor.c, `cc -O2`) that reads exactly the files and links the reader read,",
+            "named up front and grouped by directory: per directory one open, per file openat + read + close, per link one",
+            "readlinkat; no directory listing, no stat. It runs on one core, the reader on up to two.",
+            "*grep -r*, for reference: the reader's grep alone (the same directories and files, no links read).",
+            "*lspci*: `lspci -D -vmm -nn -k -A linux-sysfs -O sysfs.path=<tree>/bus/pci`.",
             "*Processes*: counted with `strace -f` (the shell plus every fork).", "");
-        table(["Functions", "Processes", "Reader", "Floor", "Reader / floor", "lspci", "Reader / lspci", "Output", "Parse (JS)", "Rows + groups (JS)"],
+        table(["Functions", "Processes", "Reader", "Floor", "Reader / floor", "grep -r", "Reader / grep -r", "lspci", "Reader / lspci",
+            "Output", "Parse (JS)", "Rows + groups (JS)"],
             sizes.map(s => [String(s.size), `${s.processes} (${s.execs.join(", ")})`, `${ms(s.readerMs)} ms`, `${ms(s.floorMs)} ms`,
-                `${(s.readerMs / s.floorMs).toFixed(2)}×`, `${ms(s.lspciMs)} ms`, `${(s.readerMs / s.lspciMs).toFixed(2)}×`,
+                `${(s.readerMs / s.floorMs).toFixed(2)}×`, `${ms(s.grepMs)} ms`, `${(s.readerMs / s.grepMs).toFixed(2)}×`, `${ms(s.lspciMs)} ms`, `${(s.readerMs / s.lspciMs).toFixed(2)}×`,
                 `${s.outputKb.toFixed(0)} KB`, `${ms(s.parseMs)} ms`, `${ms(s.rowsMs)} ms`]));
         md.push("## UI (4,096 functions, headless Chromium)", "",
             `Medians of ${UI_RUNS} fresh pages (after a warm-up page), from performance marks in test/bench/ui-entry.tsx:`,
-            "the real DeviceTable (100 rows per page), minified production build. *Data to first render*: reader output",
-            "in hand to the table painted (parse, rows, IOMMU groups, React, style, layout, paint). A filter is typed in",
-            "one input event; its time runs to the filtered table painted.", "");
+            "the real DeviceTable with the row actions, Prepare/Return buttons and VM labels PassthroughPage gives it (no VMs),",
+            `minified production build, CSS as build.js trims it; ${sample.rowsShown} rows on the first page (VFs folded under their PF).`,
+            "*Data to first render*: reader output in hand to the table painted (parse, rows, IOMMU groups, React, style,",
+            "layout, paint). A filter is typed in one input event; its time runs to the filtered table painted.", "");
         const med = (f: (r: typeof sample) => number) => `${ms(median(ui.runs.map(f)))} ms`;
         table(["Measure", "Median"], [
             ["Data to first render", med(r => r.dataToFirstRender)],
@@ -254,7 +303,8 @@ async function main() {
             ["… React commit", med(r => r.reactCommit)],
             ["… style, layout, paint", med(r => r.firstRender - r.reactCommit)],
             ...filters.map((f, i): [string, string] =>
-                [`Filter "${f}"${f === "" ? " (cleared)" : ""} → ${sample.filters[i].count}`, `${ms(filterTimes[i])} ms`]),
+                [`Filter "${f}"${f === "" ? " (cleared)" : ""} → ${sample.filters[i].count}, ${sample.filters[i].rowsShown} rows shown`,
+                    `${ms(filterTimes[i])} ms`]),
         ]);
         md.push("## Bundle", "");
         table(["File", "gzip -9"], [

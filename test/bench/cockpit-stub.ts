@@ -1,5 +1,5 @@
 /* A stand-in for the global `cockpit` that Cockpit's shell provides: only
- * what the table uses, with cockpit.js's own gettext/format semantics (no
+ * what the table and its row actions use, with cockpit.js's own gettext/format semantics (no
  * translation, "$0" placeholders). Imported before any app module, because
  * pkg/lib/cockpit.ts reads window.cockpit when it is first imported. */
 
@@ -11,4 +11,7 @@ const format = (template: string, ...args: unknown[]): string =>
     ngettext: (singular: string, plural: string, n: number) => n === 1 ? singular : plural,
     format,
     language: "en",
+    // The page's DeviceAction asks per row (useSuperuser). Here the answer is
+    // immediate; in Cockpit each one is a D-Bus watch over the websocket.
+    permission: () => ({ allowed: true, addEventListener: () => {}, removeEventListener: () => {}, close: () => {} }),
 };

@@ -4,16 +4,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import esbuild from "esbuild";
 import { chromium } from "playwright-core";
+import { buildWithoutUnusedCss } from "../../tools/esbuild-unused-css.js";
 import type { UiTimings } from "./ui-entry.tsx";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-/** Bundles the bench page the way build.js bundles the plugin (minified, production React). */
-async function buildPage(dir: string): Promise<string> {
-    await esbuild.build({
+/** Bundles the bench page the way build.js bundles the plugin (minified, production React, unused CSS left out). */
+export async function buildPage(dir: string): Promise<string> {
+    await buildWithoutUnusedCss({
         entryPoints: { bench: path.join(HERE, "ui-entry.tsx") },
         bundle: true,
         outdir: dir,

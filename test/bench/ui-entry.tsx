@@ -1,5 +1,8 @@
 /* The UI benchmark page: the real DeviceTable, fed a reader output of a
- * synthetic host, timed with performance marks. Driven by test/bench/ui-bench.ts. */
+ * synthetic host, timed with performance marks. Driven by test/bench/ui-bench.ts.
+ * Rows carry what PassthroughPage gives them: the kebab actions, the
+ * Prepare / Return button (DeviceAction) and the VM assignment labels, for a
+ * host with no VMs yet. */
 
 import "./cockpit-stub.ts"; // must stay first: sets window.cockpit for the app modules
 import "@patternfly/patternfly/patternfly-base.css";
@@ -7,8 +10,13 @@ import "../../src/app/app.css";
 
 import { useLayoutEffect, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
+import type { IAction } from "@patternfly/react-table";
+import { AssignmentStatus } from "../../src/app/AssignmentStatus.tsx";
+import { DeviceAction } from "../../src/app/DeviceActions.tsx";
 import { DeviceTable } from "../../src/app/DeviceTable.tsx";
-import { inventoryRows } from "../../src/model/inventory.ts";
+import { indexAssignments } from "../../src/model/assignments.ts";
+import { isBridge } from "../../src/model/pci-class.ts";
+import { inventoryRows, type InventoryRow } from "../../src/model/inventory.ts";
 import { iommuGroups } from "../../src/model/iommu-groups.ts";
 import { parseSnapshot } from "../../src/model/parse-snapshot.ts";
 import { parsePciIds } from "../../src/model/pci-ids.ts";
@@ -23,6 +31,12 @@ const Committed = ({ children }: { children: ReactNode }) => {
 };
 
 const measure = (name: string, start: string, end: string) => performance.measure(name, start, end).duration;
+
+/* As PassthroughPage.actions with no VMs defined. */
+const actions = (row: InventoryRow): IAction[] => isBridge(row.fn.classCode) ? [] : [
+    ...row.fn.sriov ? [{ title: "Configure VFs", onClick: () => {} }] : [],
+    { title: "Assign to VM", isAriaDisabled: true, tooltipProps: { content: "No virtual machines" }, onClick: () => {} },
+];
 
 const shownRows = () => document.querySelectorAll("#device-table tr[data-address]").length;
 const countText = () => document.getElementById("device-count")?.textContent ?? "";
@@ -50,8 +64,14 @@ async function run(readerOutput: string, pciIdsText: string, filters: string[]):
     const snapshot = parseSnapshot(readerOutput);
     const rows = inventoryRows(snapshot, pciIds);
     const groups = iommuGroups(snapshot);
+    const assignments = indexAssignments([], snapshot);
     performance.mark("rows");
-    createRoot(container).render(<Committed><DeviceTable rows={rows} usage={new Map()} groups={groups} /></Committed>);
+    createRoot(container).render(
+        <Committed>
+            <DeviceTable rows={rows} usage={new Map()} groups={groups} actions={actions}
+                         primaryAction={row => <DeviceAction fn={row.fn} onPrepare={() => {}} onReturn={() => {}} />}
+                         labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />
+        </Committed>);
     await painted();
     performance.mark("first-render");
     const result: UiTimings = {
