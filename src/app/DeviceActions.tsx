@@ -5,7 +5,6 @@
 import { Button, Tooltip } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
 import { categoryOf, isBridge } from "../model/pci-class.ts";
 import type { PciFunction } from "../model/snapshot.ts";
 
@@ -15,10 +14,11 @@ export interface DeviceActionProps {
     fn: PciFunction;
     onPrepare: (fn: PciFunction) => void;
     onReturn: (fn: PciFunction) => void;
+    /** Passed down, not read per row: each read would open its own permission watch. */
+    superuser: boolean | null;
 }
 
-export const DeviceAction = ({ fn, onPrepare, onReturn }: DeviceActionProps) => {
-    const superuser = useSuperuser();
+export const DeviceAction = ({ fn, onPrepare, onReturn, superuser }: DeviceActionProps) => {
     // Host, ISA and PCI bridges are the host's plumbing, never a guest's device.
     if (isBridge(fn.classCode) || categoryOf(fn.classCode) === "bridge")
         return null;

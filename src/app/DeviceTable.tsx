@@ -81,7 +81,8 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
     const [expanded, setExpanded] = useState<ReadonlySet<PciAddress>>(new Set());
     const [openPfs, setOpenPfs] = useState<ReadonlySet<PciAddress>>(new Set());
     const [page, setPage] = useState(1);
-    const [perPage, setPerPage] = useState(100);
+    // 20 rows keep first render and filtering fast on hosts with thousands of VFs (docs/PERFORMANCE.md).
+    const [perPage, setPerPage] = useState(20);
 
     const shown = useMemo(() => {
         const filtered = filterRows(rows, search, category);
@@ -171,14 +172,15 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                         {rowActions.length > 0 && <ActionsColumn items={rowActions} />}
                     </Td>
                 </Tr>
-                <Tr isExpanded={isExpanded}>
-                    <Td colSpan={COLUMNS.length + 3}>
-                        {isExpanded &&
+                {/* Mounted only when open: a hidden row per device doubles the cost of a page. */}
+                {isExpanded &&
+                    <Tr isExpanded>
+                        <Td colSpan={COLUMNS.length + 3}>
                             <ExpandableRowContent>
                                 <DeviceDetails fn={row.fn} usage={u} group={group} />
-                            </ExpandableRowContent>}
-                    </Td>
-                </Tr>
+                            </ExpandableRowContent>
+                        </Td>
+                    </Tr>}
             </Tbody>
         );
     };
