@@ -179,6 +179,8 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
                    <Button variant="link" onClick={Dialogs.close} isDisabled={busy === "assign"}>{_("Cancel")}</Button>
                </>}>
             <Form onSubmit={e => e.preventDefault()}>
+                {/* On top: the form is taller than the dialog, and the user looks here after pressing Assign. */}
+                {error !== null && <LibvirtErrorAlert error={error} title={_("The device could not be assigned")} />}
                 <FormGroup label={_("Virtual machine")} fieldId="pt-assign-vm">
                     <FormSelect id="pt-assign-vm" value={vmKey} onChange={(_e, v) => setVmKey(v)} isDisabled={busy !== null}>
                         {candidates.length === 0 && <FormSelectOption value="" label={_("No VMs")} isDisabled />}
@@ -262,7 +264,6 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
                 {blocker && vm && baseline && <HelperText><HelperTextItem variant="warning">{blocker}</HelperTextItem></HelperText>}
                 {!baseline && !baselineError && vm && <Spinner size="md" aria-label={_("Reading the VM's definition...")} />}
                 {baselineError !== null && <LibvirtErrorAlert error={baselineError} title={_("Could not read the VM's definition.")} />}
-                {error !== null && <LibvirtErrorAlert error={error} title={_("The device could not be assigned")} />}
             </Form>
         </Modal>
     );

@@ -114,6 +114,8 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
                    <Button variant="link" onClick={Dialogs.close} isDisabled={busy}>{_("Cancel")}</Button>
                </>}>
             <Form onSubmit={e => e.preventDefault()}>
+                {/* On top: the form is taller than the dialog, and the user looks here after submitting. */}
+                {error !== null && <LibvirtErrorAlert error={error} title={_("libvirt refused to create the VM")} />}
                 <FormGroup label={_("Connection")} fieldId="pt-create-connection">
                     <FormSelect id="pt-create-connection" value={connection}
                                 onChange={(_e, v) => { setConnection(v as Connection); setTemplateId("") }}>
@@ -183,7 +185,6 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
                         : <HelperText><HelperTextItem>{blocker}</HelperTextItem></HelperText>}
                 </ExpandableSection>
 
-                {error !== null && <LibvirtErrorAlert error={error} title={_("libvirt refused to create the VM")} />}
                 {connection === "stratovirt" && mode === "define" &&
                     <Alert variant="info" isInline isPlain title={_("StratoVirt VMs take devices only when they start.")} />}
             </Form>

@@ -241,18 +241,20 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                     </ToolbarItem>
                 </ToolbarContent>
             </Toolbar>
+            <div className="pt-table-scroll">
             <Table aria-label={_("PCI devices")} variant="compact" id="device-table">
                 <Thead>
                     <Tr>
                         <Th screenReaderText={_("Details")} />
                         {COLUMNS.map((c, i) =>
-                            <Th key={c.title} sort={c.key ? sortParams(c.key, i) : undefined}>{c.title}</Th>)}
+                            <Th key={c.title} modifier="wrap" sort={c.key ? sortParams(c.key, i) : undefined}>{c.title}</Th>)}
                         <Th screenReaderText={_("Action")} />
                         <Th screenReaderText={_("More actions")} />
                     </Tr>
                 </Thead>
                 {body}
             </Table>
+            </div>
             {shown.length === 0 &&
                 <EmptyState variant="sm">
                     <EmptyStateHeader titleText={_("No matching devices")} headingLevel="h3" />

@@ -1,5 +1,6 @@
 /* A libvirt failure in words (what happened, what to do), with libvirt's own message below. */
 
+import { useEffect, useRef, type ReactNode } from "react";
 import { Alert } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
@@ -8,7 +9,18 @@ import { DomainChangedError, VerifyError } from "./domains.ts";
 
 const _ = cockpit.gettext;
 
-export const LibvirtErrorAlert = ({ error, title }: { error: unknown; title: string }) => {
+/* Dialogs are taller than the screen and the user may have scrolled to the
+ * options: bring a new error into view. */
+const InView = ({ error, children }: { error: unknown; children: ReactNode }) => {
+    const ref = useRef<HTMLDivElement>(null);
+    useEffect(() => { ref.current?.scrollIntoView?.({ block: "nearest" }) }, [error]);
+    return <div ref={ref} className="pt-libvirt-error">{children}</div>;
+};
+
+export const LibvirtErrorAlert = ({ error, title }: { error: unknown; title: string }) =>
+    <InView error={error}><LibvirtErrorContent error={error} title={title} /></InView>;
+
+const LibvirtErrorContent = ({ error, title }: { error: unknown; title: string }) => {
     if (error instanceof DomainChangedError) {
         return (
             <Alert variant="warning" isInline title={_("The VM was changed since this dialog read it")}>
