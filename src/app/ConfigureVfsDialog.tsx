@@ -5,7 +5,7 @@
 
 import { useMemo, useState } from "react";
 import {
-    Alert, Button, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, List, ListItem, Modal,
+    Alert, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, List, ListItem, Modal,
     TextInput,
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
@@ -23,6 +23,7 @@ import { gettext } from "./translate.ts";
 import { PlanNotes, PlanScript, PlanSteps, type RunState } from "./PlanView.tsx";
 import { PlanOutcomeView } from "./PlanOutcomeView.tsx";
 import type { ExecutePlan } from "./PrepareDialog.tsx";
+import { planDialogFooter } from "./planDialogFooter.tsx";
 
 const _ = cockpit.gettext;
 
@@ -124,17 +125,10 @@ export const ConfigureVfsDialog = ({
     const finished = run.phase === "finished";
     const locked = running || finished;
 
-    const footer = finished
-        ? [<Button key="close" variant="primary" onClick={onClose}>{_("Close")}</Button>]
-        : [
-            <Button key="apply" variant="primary" id="pt-vfs-apply" onClick={start}
-                    isDisabled={disabledReason !== null || running} isLoading={running}>
-                {_("Apply")}
-            </Button>,
-            <Button key="cancel" variant="link" onClick={onClose} isDisabled={running}>{_("Cancel")}</Button>,
-            disabledReason && !running &&
-                <HelperText key="why" className="pt-disabled-reason"><HelperTextItem variant="indeterminate">{disabledReason}</HelperTextItem></HelperText>,
-        ];
+    const footer = planDialogFooter({
+        id: "pt-vfs-apply", label: _("Apply"), phase: run.phase === "running" || run.phase === "finished" ? run.phase : "idle",
+        disabledReason, onStart: start, onClose,
+    });
 
     return (
         <Modal id="pt-vfs-dialog" variant="medium" isOpen onClose={running ? undefined : onClose}

@@ -4,7 +4,7 @@
 
 import { useMemo, useState } from "react";
 import {
-    Alert, Button, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, List, ListItem, Modal,
+    Alert, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, List, ListItem, Modal,
     TextInput,
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
@@ -20,6 +20,7 @@ import { gettext } from "./translate.ts";
 import { PlanNotes, PlanScript, PlanSteps, type RunState } from "./PlanView.tsx";
 import { PlanOutcomeView } from "./PlanOutcomeView.tsx";
 import { rememberDrivers } from "./remembered-drivers.ts";
+import { planDialogFooter } from "./planDialogFooter.tsx";
 
 const _ = cockpit.gettext;
 
@@ -127,17 +128,10 @@ export const PrepareDialog = ({
     const finished = run.phase === "finished";
     const groupNumber = snapshot.byAddress.get(address)?.iommuGroup;
 
-    const footer = finished
-        ? [<Button key="close" variant="primary" onClick={onClose}>{_("Close")}</Button>]
-        : [
-            <Button key="prepare" variant="primary" id="pt-prepare-button" onClick={start}
-                    isDisabled={disabledReason !== null || running} isLoading={running}>
-                {_("Prepare")}
-            </Button>,
-            <Button key="cancel" variant="link" onClick={onClose} isDisabled={running}>{_("Cancel")}</Button>,
-            disabledReason && !running &&
-                <HelperText key="why" className="pt-disabled-reason"><HelperTextItem variant="indeterminate">{disabledReason}</HelperTextItem></HelperText>,
-        ];
+    const footer = planDialogFooter({
+        id: "pt-prepare-button", label: _("Prepare"), phase: run.phase === "running" || run.phase === "finished" ? run.phase : "idle",
+        disabledReason, onStart: start, onClose,
+    });
 
     return (
         <Modal id="pt-prepare-dialog" variant="medium" isOpen onClose={running ? undefined : onClose}

@@ -3,8 +3,8 @@
 
 import { useMemo, useState } from "react";
 import {
-    Alert, Button, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Form,
-    FormGroup, HelperText, HelperTextItem, Modal,
+    Alert, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Form,
+    FormGroup, Modal,
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
@@ -19,6 +19,7 @@ import { gettext } from "./translate.ts";
 import { PlanNotes, PlanScript, PlanSteps, type RunState } from "./PlanView.tsx";
 import { PlanOutcomeView } from "./PlanOutcomeView.tsx";
 import type { ExecutePlan } from "./PrepareDialog.tsx";
+import { planDialogFooter } from "./planDialogFooter.tsx";
 
 const _ = cockpit.gettext;
 
@@ -88,21 +89,13 @@ export const ReturnDialog = ({
 
     const shownPlan = ran?.plan ?? ("plan" in planned ? planned.plan : null);
     const running = run.phase === "running";
-    const finished = run.phase === "finished";
     const outcome = ran?.outcome;
     const tookDriver = outcome?.status === "done" ? outcome.devices.find(d => d.address === address) : undefined;
 
-    const footer = finished
-        ? [<Button key="close" variant="primary" onClick={onClose}>{_("Close")}</Button>]
-        : [
-            <Button key="return" variant="primary" id="pt-return-button" onClick={start}
-                    isDisabled={disabledReason !== null || running} isLoading={running}>
-                {_("Return")}
-            </Button>,
-            <Button key="cancel" variant="link" onClick={onClose} isDisabled={running}>{_("Cancel")}</Button>,
-            disabledReason && !running &&
-                <HelperText key="why" className="pt-disabled-reason"><HelperTextItem variant="indeterminate">{disabledReason}</HelperTextItem></HelperText>,
-        ];
+    const footer = planDialogFooter({
+        id: "pt-return-button", label: _("Return"), phase: run.phase === "running" || run.phase === "finished" ? run.phase : "idle",
+        disabledReason, onStart: start, onClose,
+    });
 
     return (
         <Modal id="pt-return-dialog" variant="medium" isOpen onClose={running ? undefined : onClose}
