@@ -219,6 +219,13 @@ export function parseSnapshot(output: string): HostSnapshot {
                     const device: BlockDevice = { name, disk: null };
                     blockParents.push([device, parts[parts.length - 2]]);
                     addTo(blockByOwner, owner, device);
+                    // NVMe native multipath: the disk users mount (nvme0n1) lives under
+                    // /sys/devices/virtual/nvme-subsystem; only its per-controller path
+                    // (nvme0c0n1, hidden) runs through the PCI function. Credit the disk
+                    // to that function too, or its mounts would go unnoticed.
+                    const head = /^nvme([0-9]+)c[0-9]+n([0-9]+)$/.exec(name);
+                    if (head)
+                        addTo(blockByOwner, owner, { name: `nvme${head[1]}n${head[2]}`, disk: null });
                 }
             }
         } else if (kind === 70 && tagged) {
