@@ -114,3 +114,18 @@ export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolea
     }
     throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }
+
+/** Removes a "Kept after reboot" row; fails with the card's own error if it shows one. */
+export async function removeKept(frame: Frame, row: string): Promise<void> {
+    const button = frame.locator(`${row} button:has-text("Remove")`);
+    // Right after a (re)load the page may not know yet that it has administrative access.
+    await until(() => button.getAttribute("aria-disabled"), v => v !== "true", "Remove to be enabled");
+    await button.click();
+    const gone = frame.waitForSelector(row, { state: "detached", timeout: 60_000 })
+            .then(() => "gone", () => "still listed after 60 s");
+    const error = frame.waitForSelector("#pt-kept-after-reboot .pf-m-danger", { timeout: 60_000 })
+            .then(async e => `error: ${await e.textContent()}`, () => "still listed after 60 s");
+    const result = await Promise.race([gone, error]);
+    if (result !== "gone")
+        throw new Error(`The kept entry ${row} was not removed: ${result}`);
+}

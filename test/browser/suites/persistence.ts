@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe } from "node:test";
 
-import { admin, browserTest, guest, openPage, rebootGuest } from "../session.ts";
+import { admin, browserTest, guest, openPage, rebootGuest, removeKept } from "../session.ts";
 import { driverOf, openAction } from "./binding.ts";
 
 describe("Kept after reboot", () => {
@@ -28,8 +28,7 @@ describe("Kept after reboot", () => {
         frame = await openPage();
         const row = '#pt-kept-after-reboot tr[data-address="0000:00:02.0"]';
         await frame.waitForSelector(row);
-        await frame.click(`${row} button:has-text("Remove")`);
-        await frame.waitForSelector(row, { state: "detached" });
+        await removeKept(frame, row);
         assert.doesNotMatch(await guest("ls /etc/udev/rules.d/"), /0000:00:02\.0/);
 
         await rebootGuest();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe } from "node:test";
 import type { Frame } from "playwright-core";
 
-import { admin, browserTest, guest, openPage, rebootGuest, until } from "../session.ts";
+import { admin, removeKept, browserTest, guest, openPage, rebootGuest, until } from "../session.ts";
 
 const PF = "0000:00:04.0";
 const RULE = `/etc/udev/rules.d/70-cockpit-passthrough-vfs-${PF}.rules`;
@@ -176,8 +176,7 @@ describe("SR-IOV virtual functions", () => {
         await frame.locator(`#pt-kept-after-reboot tr[data-method="vfs"][data-address="${PF}"]`).waitFor();
 
         await admin();
-        await frame.locator(`#pt-kept-after-reboot tr[data-method="vfs"][data-address="${PF}"]`).getByRole("button", { name: "Remove" }).click();
-        await frame.locator(`#pt-kept-after-reboot tr[data-method="vfs"]`).waitFor({ state: "detached" });
+        await removeKept(frame, `#pt-kept-after-reboot tr[data-method="vfs"][data-address="${PF}"]`);
         assert.equal((await guest(`test -e ${RULE}; echo $?`)).trim(), "1", "the rule is gone");
         assert.equal((await sysfs()).numVfs, 2, "removing the rule leaves the VFs that exist");
 
