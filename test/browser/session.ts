@@ -123,7 +123,7 @@ export async function removeKept(frame: Frame, row: string): Promise<void> {
     await button.click();
     const gone = frame.waitForSelector(row, { state: "detached", timeout: 60_000 })
             .then(() => "gone", () => "still listed after 60 s");
-    const error = frame.waitForSelector("#pt-kept-after-reboot .pf-m-danger", { timeout: 60_000 })
+    const error = frame.waitForSelector("#pt-kept-after-reboot .pf-v5-c-alert.pf-m-danger", { timeout: 60_000 })
             .then(async e => `error: ${await e.textContent()}`, () => "still listed after 60 s");
     const result = await Promise.race([gone, error]);
     if (result !== "gone")
