@@ -1,8 +1,9 @@
 /* Which VM has which device: per-device assignments, conflicts, and the guard
  * that keeps a device a running VM uses from being returned to the host. */
 
-import type { PciAddress } from "./pci-address.ts";
+import { groupPeers, isVfioSafe } from "./iommu-groups.ts";
 import { isBridge } from "./pci-class.ts";
+import { compareAddresses, type PciAddress } from "./pci-address.ts";
 import type { HostSnapshot } from "./snapshot.ts";
 
 export type Connection = "qemu" | "stratovirt";
@@ -55,7 +56,6 @@ export function sameDomain(a: DomainKey, b: DomainKey): boolean {
 }
 
 /** Drivers with which an endpoint does not break a group's viability. */
-const VIABLE_DRIVERS = new Set(["vfio-pci", "pci-stub"]);
 
 export function indexAssignments(domains: readonly DomainInfo[], snapshot: HostSnapshot | null): AssignmentIndex {
     const byAddress = new Map<PciAddress, Assignment[]>();
@@ -103,10 +103,7 @@ export function indexAssignments(domains: readonly DomainInfo[], snapshot: HostS
             // and managed='yes' binds only the listed functions.
             const running = assigned.filter(a => byAddress.get(a)!.some(asg => asg.state !== "shut off" && asg.where !== "config"));
             if (running.length > 0) {
-                const others = members.filter(a => !byAddress.has(a)).filter(a => {
-                    const driver = snapshot.byAddress.get(a)?.driver ?? null;
-                    return driver !== null && !VIABLE_DRIVERS.has(driver);
-                });
+                const others = members.filter(a => !byAddress.has(a) && !isVfioSafe(snapshot.byAddress.get(a)?.driver ?? null));
                 if (others.length > 0)
                     for (const a of running)
                         addConflict(a, { kind: "group-incomplete", group, others });
@@ -126,12 +123,7 @@ export function indexAssignments(domains: readonly DomainInfo[], snapshot: HostS
 /** Endpoints (non-bridges) of the IOMMU group of `address`, itself included, in address order.
  * Without a group (IOMMU off, or not probed yet) just the address itself. */
 export function groupEndpoints(snapshot: HostSnapshot, address: PciAddress): PciAddress[] {
-    const fn = snapshot.byAddress.get(address);
-    if (!fn || fn.iommuGroup === null)
-        return [address];
-    return snapshot.functions
-            .filter(f => f.iommuGroup === fn.iommuGroup && (!isBridge(f.classCode) || f.address === address))
-            .map(f => f.address);
+    return [address, ...groupPeers(snapshot, address).map(f => f.address)].sort(compareAddresses);
 }
 
 /** What can be done to a domain on this connection and in this state. StratoVirt has no live attach. */

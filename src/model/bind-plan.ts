@@ -9,6 +9,7 @@
  */
 
 import { compareAddresses, type PciAddress } from "./pci-address.ts";
+import { groupPeers, isVfioSafe } from "./iommu-groups.ts";
 import { isBridge } from "./pci-class.ts";
 import {
     isDriverName, VFIO_PCI,
@@ -21,24 +22,14 @@ export class PlanError extends Error {}
 
 /** The other endpoints of the device's IOMMU group: VFIO owns whole groups.
  * Bridges are exempt (they stay with the host and do not make a group unviable). */
-export function groupMembers(snapshot: HostSnapshot, address: PciAddress): PciFunction[] {
-    const fn = snapshot.byAddress.get(address);
-    if (!fn || fn.iommuGroup === null)
-        return [];
-    return snapshot.functions.filter(other => other.address !== address &&
-                                              other.iommuGroup === fn.iommuGroup &&
-                                              !isBridge(other.classCode));
-}
-
-/** Drivers that leave a group viable for VFIO (besides no driver at all). */
-const VFIO_SAFE_DRIVERS = ["vfio-pci", "pci-stub"];
+export const groupMembers = groupPeers;
 
 /** Group members that would make the group not viable if only `selected` were prepared. */
 export function groupBlockers(snapshot: HostSnapshot, selected: readonly PciAddress[]): PciFunction[] {
     const blockers = new Map<PciAddress, PciFunction>();
     for (const address of selected) {
         for (const member of groupMembers(snapshot, address)) {
-            if (!selected.includes(member.address) && member.driver !== null && !VFIO_SAFE_DRIVERS.includes(member.driver))
+            if (!selected.includes(member.address) && !isVfioSafe(member.driver))
                 blockers.set(member.address, member);
         }
     }

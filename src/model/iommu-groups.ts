@@ -9,6 +9,11 @@ import type { HostSnapshot, PciFunction } from "./snapshot.ts";
 
 export const VFIO_DRIVERS = ["vfio-pci", "pci-stub"];
 
+/** A function in this state leaves its group viable: on a VFIO driver, or on none. */
+export function isVfioSafe(driver: string | null): boolean {
+    return driver === null || VFIO_DRIVERS.includes(driver);
+}
+
 export interface IommuGroup {
     id: number;
     members: PciFunction[];
@@ -35,7 +40,7 @@ export function iommuGroups(snapshot: HostSnapshot): Map<number, IommuGroup> {
     const groups = new Map<number, IommuGroup>();
     for (const [id, members] of [...byId].sort(([a], [b]) => a - b)) {
         const endpoints = members.filter(isEndpoint);
-        const blockers = endpoints.filter(fn => fn.driver !== null && !VFIO_DRIVERS.includes(fn.driver));
+        const blockers = endpoints.filter(fn => !isVfioSafe(fn.driver));
         groups.set(id, { id, members, endpoints, blockers, viable: endpoints.length > 0 && blockers.length === 0 });
     }
     return groups;
