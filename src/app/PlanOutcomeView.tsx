@@ -5,6 +5,7 @@ import { Alert, List, ListItem, Text, TextContent } from "@patternfly/react-core
 import cockpit from "cockpit";
 
 import { explainKernelError, explainSriovError } from "../model/kernel-errors.ts";
+import { busyText } from "../model/busy.ts";
 import type { Plan } from "../model/plan.ts";
 import type { PlanOutcome, SriovResult, StepFailure } from "../model/run-plan.ts";
 import { gettext } from "./translate.ts";
@@ -26,7 +27,13 @@ function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed
         return { title, explanation: explained.explanation, details: failure.message };
     }
     case "rejected":
-        return { title, explanation: _("The change was refused before anything was written."), details: failure.reason };
+        return { title, explanation: _("The host refused the change before anything was written."), details: failure.reason };
+    case "busy":
+        return {
+            title: _("Another change is running on this host"),
+            explanation: busyText(failure.seconds, failure.user, gettext),
+            details: "",
+        };
     case "changed":
         return {
             title,

@@ -29,17 +29,46 @@
 #   read-sriov <addr>            -> "<sriov_numvfs> <sriov_drivers_autoprobe or -> <virtfn0> <virtfn1> ..."
 #   persist-vfs <addr> <n> <0|1> writes a udev rule creating <n> VFs on the PF <addr> at boot
 #   unpersist-vfs <addr>         removes that rule (the VFs that exist now stay)
+#   commit                       the plan is complete: forget the journal (see below)
+#   rollback                     undo everything this process changed, newest first -> problems, if any
+#   modules-load                 writes /etc/modules-load.d/cockpit-passthrough.conf (load vfio-pci at boot)
+#   kernel-args <arg>...         adds kernel arguments with grubby, or to /etc/default/grub and regenerates
+#   clear-report                 forgets the report of an interrupted change (after the page showed it)
 # Answers: "ok<TAB>value", "error<TAB>message" (the kernel refused),
-#          "rejected<TAB>reason" (refused here, nothing written).
+#          "rejected<TAB>reason" (refused here, nothing written),
+#          "busy<TAB>seconds<TAB>user": another executor holds the host lock.
 #
-# Arguments: sysfs root, /dev root, /etc root. Only the unit tests change them.
+# Safety that holds whatever the browser does:
+#   - One host-wide lock (flock on $run/lock) for the life of the process. A second
+#     executor answers "busy" to everything and changes nothing.
+#   - A journal ($run/journal): before the first write to a device, a PF's VF count
+#     or a file, its state is recorded. If the input ends or a signal arrives
+#     before "commit", the journal is rolled back here, newest first, the old
+#     drivers are verified, and a report is left in $run/report for the page.
+#     A journal left by a crash is rolled back by the next executor start.
+#   - Every write has a timeout.
+#   - Policy: no bridges; not the device under the root filesystem; not a NIC that
+#     carries the default route or a Cockpit session (and if that cannot be
+#     told, no NIC); no unbind of a device whose /dev/vfio/<group> a process has
+#     open (a running VM); no VF count above sriov_totalvfs or while a VF is open.
+#   - On commit, the driver each prepared device had before is recorded in
+#     $lib/previous-drivers/<address> ("vendor:device driver"), so "Return to
+#     host" finds it from any browser.
+#
+# Arguments: sysfs root, /dev root, /etc root, /run state dir, /var/lib state
+# dir, /proc root. Only the unit tests change them.
 
 export LC_ALL=C
 sys=${1:-/sys}
 devroot=${2:-/dev}
 etc=${3:-/etc}
+run=${4:-/run/cockpit-passthrough}
+lib=${5:-/var/lib/cockpit-passthrough}
+proc=${6:-/proc}
 pci=$sys/bus/pci
 TAB=$(printf '\t')
+write_timeout=${PASSTHROUGH_WRITE_TIMEOUT:-30}
+journal=$run/journal
 
 answer() {
     # One line per answer, whatever the message holds.
@@ -66,30 +95,44 @@ check_driver() {
     if [ ! -d "$pci/drivers/$1" ]; then reason="no such driver: $1"; return 1; fi
 }
 
-# Writes "$2" and a newline to "$1" in one write(2), as `echo` would; tee
-# reports the errno text (dash's own printf only says "I/O error").
-write_file() {
-    if out=$(printf '%s\n' "$2" | tee "$1" 2>&1 >/dev/null); then
-        answer ok ""
+# Writes "$2" and a newline to "$1" in one write(2), as `echo` would, within
+# the write timeout; tee reports the errno text (dash's own printf only says
+# "I/O error"). Sets $out to the error. Answers nothing.
+put() {
+    if out=$(printf '%s\n' "$2" | timeout -k 2 "$write_timeout" tee "$1" 2>&1 >/dev/null); then
+        return 0
     else
-        answer error "${out:-write to $1 failed}"
+        rc=$?
+        if [ "$rc" -ge 124 ]; then out="writing $1 did not finish within $write_timeout s (timed out)"; fi
+        out=${out:-write to $1 failed}
+        return 1
     fi
+}
+
+write_file() {
+    if put "$1" "$2"; then answer ok ""; else answer error "$out"; fi
 }
 
 # Validates a write and sets $target; fails with $reason otherwise.
 check_write() {
     path=$1 value=$2
+    # What the journal records before the write: the device (driver and
+    # override) or the PF (VF count and autoprobe).
+    subject=
     case $path in
     drivers_probe)
         check_device "$value" || return 1
-        target=$pci/drivers_probe
+        target=$pci/drivers_probe subject=dev:$value
         ;;
     drivers/*/unbind|drivers/*/bind)
         name=${path#drivers/}
         name=${name%/*}
         check_driver "$name" || return 1
         check_device "$value" || return 1
-        target=$pci/$path
+        case $path in
+        */unbind) may_unbind "$value" || return 1 ;;
+        esac
+        target=$pci/$path subject=dev:$value
         ;;
     devices/*)
         addr=${path#devices/}
@@ -97,23 +140,32 @@ check_write() {
         check_device "$addr" || return 1
         case ${path#devices/"$addr"/} in
         driver_override)
-            if [ -n "$value" ]; then check_driver "$value" || return 1; fi
+            if [ -n "$value" ]; then
+                check_driver "$value" || return 1
+                critical "$addr" && return 1
+            fi
+            subject=dev:$addr
             ;;
         driver/unbind)
             if [ "$value" != "$addr" ]; then reason="unbind value must be the device address"; return 1; fi
             if [ ! -L "$pci/devices/$addr/driver" ]; then reason="$addr has no driver"; return 1; fi
+            may_unbind "$addr" || return 1
+            subject=dev:$addr
             ;;
         sriov_numvfs)
             case $value in
             ''|*[!0-9]*) reason="bad VF count: $value"; return 1 ;;
             esac
             if [ ${#value} -gt 5 ]; then reason="bad VF count: $value"; return 1; fi
+            may_set_numvfs "$addr" "$value" || return 1
+            subject=sriov:$addr
             ;;
         sriov_drivers_autoprobe)
             case $value in
             0|1) ;;
             *) reason="bad autoprobe value: $value"; return 1 ;;
             esac
+            subject=sriov:$addr
             ;;
         *)
             reason="file not allowed: $path"; return 1
@@ -133,6 +185,279 @@ link_name() {
     if [ -L "$1" ] && d=$(cd -P "$1" 2>/dev/null && pwd); then
         printf '%s' "${d##*/}"
     fi
+}
+
+# ---- Policy: what this executor refuses whatever the page asked ----------
+
+ADDRESS_RE='[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]'
+
+# The PCI addresses in a resolved sysfs path (the device and its bridges).
+pci_in_path() {
+    printf '%s\n' "$1" | tr / '\n' | grep -Ex "$ADDRESS_RE"
+}
+
+# PCI devices under a block device, through dm/md slaves.
+block_pci() {
+    local p s
+    p=$(cd -P "$1" 2>/dev/null && pwd) || return 0
+    pci_in_path "$p"
+    [ "$2" -lt 4 ] || return 0
+    for s in "$p"/slaves/* "${p%/*}"/slaves/*; do
+        if [ -e "$s" ]; then block_pci "$s" $(($2 + 1)); fi
+    done
+}
+
+# PCI devices under a network interface, through bridge/bond/VLAN lower devices.
+net_pci() {
+    local p l
+    p=$(cd -P "$sys/class/net/$1" 2>/dev/null && pwd) || return 0
+    pci_in_path "$p"
+    [ "$2" -lt 4 ] || return 0
+    for l in "$sys/class/net/$1"/lower_*; do
+        if [ -e "$l" ]; then net_pci "${l##*/lower_}" $(($2 + 1)); fi
+    done
+}
+
+# Interfaces that carry a default route or a Cockpit (or ssh) connection, one
+# per line; "?<why>" when that cannot be told.
+host_interfaces() {
+    routes=$(ip -o -4 route show default 2>&1 && ip -o -6 route show default 2>&1) || { echo "?ip: $routes"; return; }
+    printf '%s\n' "$routes" | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1) }'
+    conns=$(ss -Htnp state established 2>&1) || { echo "?ss: $conns"; return; }
+    addrs=$(ip -o addr show 2>&1) || { echo "?ip: $addrs"; return; }
+    printf '%s\n' "$conns" | grep -E 'users:\(\("(cockpit-[a-z]+|sshd)"' | awk '{ print $3 }' |
+        sed -e 's/:[0-9]*$//' -e 's/^\[//' -e 's/\]$//' -e 's/^::ffff://' | sort -u |
+        while IFS= read -r local_addr; do
+            printf '%s\n' "$addrs" | awk -v a="$local_addr" '{ split($4, x, "/"); if (x[1] == a) print $2 }'
+        done
+}
+
+facts_read=
+critical_facts() {
+    [ -n "$facts_read" ] && return
+    facts_read=1
+    root_unknown= net_unknown=
+    mm=$(awk '$5 == "/" { mm = $3 } END { print mm }' "$proc/self/mountinfo" 2>/dev/null)
+    if [ -z "$mm" ]; then
+        root_unknown="cannot read the root filesystem's device from $proc/self/mountinfo"
+        root_addrs=
+    else
+        root_addrs=" $(block_pci "$sys/dev/block/$mm" 0 | tr '\n' ' ')"
+    fi
+    ifaces=$(host_interfaces)
+    net_addrs=" "
+    while IFS= read -r i; do
+        case $i in
+        "?"*) net_unknown=$(printf '%s' "${i#?}" | head -c 200) ;;
+        ''|*[!A-Za-z0-9_.@:-]*) ;;
+        *) net_addrs="$net_addrs$(net_pci "${i%%@*}" 0 | tr '\n' ' ')" ;;
+        esac
+    done <<IFACES
+$ifaces
+IFACES
+}
+
+# True (and sets $reason) if the host itself needs the device: a bridge, the
+# root filesystem's controller, the NIC of the default route or of a Cockpit
+# session. A fact that cannot be read counts against every device it could
+# concern: fail closed.
+critical() {
+    cls=
+    read -r cls < "$pci/devices/$1/class"
+    case $cls in
+    0x06*) reason="$1 is a bridge: the host needs it"; return 0 ;;
+    esac
+    critical_facts
+    case $root_addrs in
+    *" $1 "*) reason="$1 holds the root filesystem"; return 0 ;;
+    esac
+    case $net_addrs in
+    *" $1 "*) reason="$1 carries the default route or a Cockpit session"; return 0 ;;
+    esac
+    if [ -n "$root_unknown" ]; then
+        case $cls in 0x01*) reason="cannot tell whether $1 holds the root filesystem: $root_unknown"; return 0 ;; esac
+    fi
+    if [ -n "$net_unknown" ] && { [ -d "$pci/devices/$1/net" ] || case $cls in 0x02*) true ;; *) false ;; esac; }; then
+        reason="cannot tell whether $1 carries this session: $net_unknown"
+        return 0
+    fi
+    return 1
+}
+
+# True (and sets $reason) if a process (a running VM) has the device's VFIO group open.
+held() {
+    g=$(link_name "$pci/devices/$1/iommu_group")
+    [ -n "$g" ] && [ -e "$devroot/vfio/$g" ] || return 1
+    holder=$(find "$proc"/[0-9]*/fd -maxdepth 1 -lname "$devroot/vfio/$g" 2>/dev/null | head -n 1)
+    [ -n "$holder" ] || return 1
+    pid=${holder#"$proc"/}
+    reason="$1 is in use: /dev/vfio/$g is open by process ${pid%%/*} (a running VM)"
+    return 0
+}
+
+may_unbind() {
+    if critical "$1" || held "$1"; then return 1; fi
+}
+
+# Above sriov_totalvfs, or removing VFs that a VM has open or the host needs.
+may_set_numvfs() {
+    total=
+    read -r total < "$pci/devices/$1/sriov_totalvfs" 2>/dev/null
+    if [ -n "$total" ] && [ "$2" -gt "$total" ]; then reason="$1 supports at most $total VFs"; return 1; fi
+    now=
+    read -r now < "$pci/devices/$1/sriov_numvfs"
+    [ "$now" = "$2" ] && return 0
+    for v in "$pci/devices/$1"/virtfn*; do
+        [ -L "$v" ] || continue
+        vf=$(link_name "$v")
+        if critical "$vf" || held "$vf"; then reason="cannot change the VFs of $1: $reason"; return 1; fi
+    done
+}
+
+# ---- The journal: the undo of every change, on the host ------------------
+# One line per subject, recorded before its first write, fields split by "|"
+# (no field can hold one; a tab would collapse empty fields in `read`):
+#   dev|<addr>|<override>|<driver>      sriov|<addr>|<numvfs>|<autoprobe or ->
+#   file|<path>|<saved copy or ->
+
+touched=" "
+journal_add() {
+    case $touched in *" $1 "*) return 0 ;; esac
+    mkdir -p "$run" && printf '%s\n' "$2" >> "$journal" || return 1
+    touched="$touched$1 "
+}
+
+read_override() {
+    ov=
+    read -r ov < "$pci/devices/$1/driver_override"
+    [ "$ov" = "(null)" ] && ov=
+    printf '%s' "$ov"
+}
+
+note() {
+    case $1 in
+    dev:*)
+        a=${1#dev:}
+        journal_add "$1" "dev|$a|$(read_override "$a")|$(link_name "$pci/devices/$a/driver")"
+        ;;
+    sriov:*)
+        a=${1#sriov:}
+        n= ap=-
+        read -r n < "$pci/devices/$a/sriov_numvfs"
+        if [ -f "$pci/devices/$a/sriov_drivers_autoprobe" ]; then read -r ap < "$pci/devices/$a/sriov_drivers_autoprobe"; fi
+        journal_add "$1" "sriov|$a|$n|$ap"
+        ;;
+    file:*)
+        f=${1#file:}
+        case $touched in *" $1 "*) return 0 ;; esac
+        saved=-
+        if [ -e "$f" ]; then
+            saved=$run/saved.$(printf '%s' "$touched" | wc -w)
+            cp -p "$f" "$saved" || return 1
+        fi
+        journal_add "$1" "file|$f|$saved"
+        ;;
+    esac
+}
+
+# One outcome line of a rollback (src/model/recovery.ts parses them).
+reported() {
+    printf '%s\n' "$1" >> "$run/rollback.tmp"
+}
+
+restore_device() {
+    a=$1 ov0=$2 drv0=$3
+    [ -d "$pci/devices/$a" ] || return 0 # removed since (a VF): nothing to restore
+    ov=$(read_override "$a")
+    cur=$(link_name "$pci/devices/$a/driver")
+    [ "$ov" = "$ov0" ] && [ "$cur" = "$drv0" ] && return 0
+    [ "$ov" = "$ov0" ] || put "$pci/devices/$a/driver_override" "$ov0" || true
+    if [ "$cur" != "$drv0" ]; then
+        if [ -n "$cur" ]; then put "$pci/devices/$a/driver/unbind" "$a" || true; fi
+        if [ -n "$drv0" ]; then
+            put "$pci/drivers/$drv0/bind" "$a" || put "$pci/drivers_probe" "$a" || true
+        fi
+    fi
+    now=$(link_name "$pci/devices/$a/driver")
+    if [ "$now" = "$drv0" ]; then
+        reported "device|$a|$drv0|$now|restored"
+    else
+        reported "device|$a|$drv0|$now|failed"
+    fi
+}
+
+restore_sriov() {
+    a=$1 n0=$2 ap0=$3
+    [ -f "$pci/devices/$a/sriov_numvfs" ] || return 0
+    n=
+    read -r n < "$pci/devices/$a/sriov_numvfs"
+    ap=-
+    if [ -f "$pci/devices/$a/sriov_drivers_autoprobe" ]; then read -r ap < "$pci/devices/$a/sriov_drivers_autoprobe"; fi
+    [ "$n" = "$n0" ] && [ "$ap" = "$ap0" ] && return 0
+    if [ "$n" != "$n0" ] && [ "$n" != 0 ]; then put "$pci/devices/$a/sriov_numvfs" 0 || true; fi
+    if [ "$ap" != "$ap0" ] && [ "$ap0" != - ]; then put "$pci/devices/$a/sriov_drivers_autoprobe" "$ap0" || true; fi
+    if [ "$n" != "$n0" ] && [ "$n0" != 0 ]; then put "$pci/devices/$a/sriov_numvfs" "$n0" || true; fi
+    read -r n < "$pci/devices/$a/sriov_numvfs"
+    if [ "$n" = "$n0" ]; then reported "vfs|$a|$n0|$n|restored"; else reported "vfs|$a|$n0|$n|failed"; fi
+}
+
+restore_file() {
+    f=$1 saved=$2
+    if [ "$saved" = - ]; then
+        [ -e "$f" ] || return 0
+        if rm -f "$f"; then reported "file|$f|removed"; else reported "file|$f|failed"; fi
+    elif cmp -s "$saved" "$f"; then
+        rm -f "$saved"
+    elif mv -f "$saved" "$f"; then
+        reported "file|$f|restored"
+    else
+        reported "file|$f|failed"
+    fi
+}
+
+# Undoes the journal, newest first. $1: "requested" (the page asked, after a
+# failed step) or "interrupted" (input ended, a signal, a crash): then the
+# outcome is kept in $run/report for the page to show once.
+roll_back() {
+    problems=
+    [ -s "$journal" ] || { rm -f "$journal"; return 0; }
+    : > "$run/rollback.tmp"
+    sed '1!G;h;$!d' "$journal" | while IFS='|' read -r kind x y z; do
+        case $kind in
+        dev) restore_device "$x" "$y" "$z" ;;
+        sriov) restore_sriov "$x" "$y" "$z" ;;
+        file) restore_file "$x" "$y" ;;
+        esac
+    done
+    problems=$(grep '|failed$' "$run/rollback.tmp" | tr '\n' ' ')
+    if [ "$1" = interrupted ] && [ -s "$run/rollback.tmp" ]; then
+        { printf 'interrupted|%s\n' "$(date +%s)"; cat "$run/rollback.tmp"; } > "$run/report.tmp" &&
+            mv -f "$run/report.tmp" "$run/report"
+    fi
+    rm -f "$journal" "$run"/saved.* "$run/rollback.tmp"
+    touched=" "
+}
+
+# The plan is complete: remember the drivers of devices now on vfio-pci (for
+# "Return to host" from any browser), forget those of devices back on the host.
+commit() {
+    if [ -s "$journal" ]; then
+        mkdir -p "$lib/previous-drivers" 2>/dev/null
+        while IFS='|' read -r kind a ov0 drv0; do
+            [ "$kind" = dev ] && [ -d "$pci/devices/$a" ] || continue
+            rec=$lib/previous-drivers/$a
+            if [ "$(link_name "$pci/devices/$a/driver")" != vfio-pci ]; then
+                rm -f "$rec"
+            elif [ -n "$drv0" ] && [ "$drv0" != vfio-pci ]; then
+                vendor= device=
+                read -r vendor < "$pci/devices/$a/vendor"
+                read -r device < "$pci/devices/$a/device"
+                printf '%s:%s %s\n' "$vendor" "$device" "$drv0" > "$rec.tmp" && mv -f "$rec.tmp" "$rec"
+            fi
+        done < "$journal"
+    fi
+    rm -f "$journal" "$run"/saved.*
+    touched=" "
 }
 
 rule_file() {
@@ -220,6 +545,39 @@ persist_vfs() {
     fi
 }
 
+# ---- The host lock -------------------------------------------------------
+
+user=${SUDO_USER:-$(id -un 2>/dev/null)}
+mkdir -p "$run" && chmod 0755 "$run"
+exec 9>>"$run/lock"
+if ! flock -n 9; then
+    # The holder writes its owner line right after taking the lock.
+    i=0
+    owner=
+    while [ $i -lt 20 ]; do
+        if [ -s "$run/owner" ]; then read -r owner < "$run/owner"; break; fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    since=${owner%% *} who=${owner#* }
+    case $since in ''|*[!0-9]*) since=$(date +%s) who=unknown ;; esac
+    while IFS= read -r line; do
+        printf 'busy\t%s\t%s\n' "$(($(date +%s) - since))" "$(printf '%s' "$who" | tr -c 'A-Za-z0-9_.@-' '?')"
+    done
+    exit 0
+fi
+printf '%s %s\n' "$(date +%s)" "$user" > "$run/owner.tmp" && mv -f "$run/owner.tmp" "$run/owner"
+
+# A journal left by an executor that died: finish it before anything else.
+roll_back interrupted
+
+finish() {
+    trap '' TERM HUP INT PIPE
+    roll_back interrupted
+    rm -f "$run/owner"
+}
+trap 'finish; exit 1' TERM HUP INT PIPE
+
 while IFS= read -r line; do
     op=${line%%"$TAB"*}
     if [ "$op" = "$line" ]; then arg1= ; rest= ; else rest=${line#*"$TAB"}; arg1=${rest%%"$TAB"*}; fi
@@ -236,7 +594,11 @@ while IFS= read -r line; do
         *"$TAB"*) answer rejected "too many fields"; continue ;;
         esac
         if check_write "$arg1" "$value"; then
-            write_file "$target" "$value"
+            if note "$subject"; then
+                write_file "$target" "$value"
+            else
+                answer error "cannot record the undo of this write in $journal"
+            fi
         else
             answer rejected "$reason"
         fi
@@ -274,12 +636,18 @@ while IFS= read -r line; do
         ;;
     persist-udev|persist-driverctl)
         if [ "$rest" != "$arg1" ] || ! check_device "$arg1"; then answer rejected "${reason:-too many fields}"; continue; fi
+        # A device the host needs must not be taken at the next boot either;
+        # driverctl unbinds and reprobes, so not on a device a VM holds.
+        if critical "$arg1" || { [ "$op" = persist-driverctl ] && held "$arg1"; }; then answer rejected "$reason"; continue; fi
         if [ "$op" = persist-udev ]; then
+            note "file:$(rule_file "$arg1")"
             persist_udev "$arg1"
         elif ! command -v driverctl >/dev/null 2>&1; then
             answer error "driverctl is not installed"
         # set-override also unbinds and reprobes; the device is on vfio-pci
         # already, so it comes straight back there.
+        elif ! note "file:$etc/driverctl.d/pci-$arg1"; then
+            answer error "cannot record the undo of this change"
         elif out=$(driverctl set-override "$arg1" vfio-pci 2>&1); then
             answer ok ""
         else
@@ -298,6 +666,7 @@ while IFS= read -r line; do
             # override is what removes it from the next boot.
             file=$etc/driverctl.d/pci-$arg1
         fi
+        note "file:$file"
         if out=$(rm -f "$file" 2>&1); then answer ok ""; else answer error "$out"; fi
         ;;
     match-driver)
@@ -345,14 +714,45 @@ while IFS= read -r line; do
         *) answer rejected "bad autoprobe value: $ap"; continue ;;
         esac
         if [ ! -f "$pci/devices/$a/sriov_numvfs" ]; then answer rejected "$a is not an SR-IOV physical function"; continue; fi
+        note "file:$(vfs_rule_file "$a")"
         persist_vfs "$a" "$count" "$ap"
         ;;
     unpersist-vfs)
         if [ "$rest" != "$arg1" ] || ! is_address "$arg1"; then answer rejected "bad address: $rest"; continue; fi
+        note "file:$(vfs_rule_file "$arg1")"
         if out=$(rm -f "$(vfs_rule_file "$arg1")" 2>&1); then answer ok ""; else answer error "$out"; fi
+        ;;
+    commit)
+        commit
+        answer ok ""
+        ;;
+    rollback)
+        roll_back requested
+        answer ok "$problems"
+        ;;
+    clear-report)
+        rm -f "$run/report"
+        answer ok ""
+        ;;
+    modules-load)
+        # A file the page owns: nothing else in modules-load.d is edited.
+        f=$etc/modules-load.d/cockpit-passthrough.conf
+        note "file:$f"
+        if { mkdir -p "$etc/modules-load.d" &&
+             printf '%s\n' "# Written by Cockpit (Device passthrough): load vfio-pci at boot." vfio-pci > "$f.tmp" &&
+             mv -f "$f.tmp" "$f"; } 2>/dev/null; then
+            answer ok "$f"
+        else
+            rm -f "$f.tmp"
+            answer error "cannot write $f"
+        fi
         ;;
     *)
         answer rejected "unknown operation: $op"
         ;;
     esac
 done
+
+# The input ended without "commit" (the page went away): undo it here.
+finish
+exit 0

@@ -8,18 +8,16 @@ import { encodeOp, parseReply, type ExecOp, type ExecReply } from "../model/exec
 import { runPlan, type ExecutorChannel, type PlanOutcome, type Progress } from "../model/run-plan.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { PersistMethod, Plan } from "../model/plan.ts";
+import { parseRecoveryReport, type RecoveryReport } from "../model/recovery.ts";
 
 export interface OpenExecutor extends ExecutorChannel {
     /** Closes stdin; the script exits. */
     close(): void;
 }
 
-/** Starts executor.sh. The roots are for tests only; the page uses the defaults. */
-export function openExecutor(roots: { sysfs?: string; dev?: string; etc?: string } = {}): OpenExecutor {
-    const args = roots.sysfs || roots.dev || roots.etc
-        ? [roots.sysfs ?? "/sys", roots.dev ?? "/dev", roots.etc ?? "/etc"]
-        : [];
-    const proc = cockpit.script(executorScript, args, { superuser: "require", err: "message" });
+/** Starts executor.sh (the unit tests run it with fake roots, test/lib/run-executor.ts). */
+export function openExecutor(): OpenExecutor {
+    const proc = cockpit.script(executorScript, [], { superuser: "require", err: "message" });
     const waiting: ((reply: ExecReply) => void)[] = [];
     let buffer = "";
     let ended: string | null = null;
@@ -72,22 +70,43 @@ export async function executePlan(plan: Plan, onProgress?: (p: Progress) => void
     }
 }
 
-/** Forgets a binding kept after reboot (the device's current binding is left alone). */
-export async function forgetKeptBinding(address: PciAddress, method: PersistMethod): Promise<ExecReply> {
+/** Runs one change under the host lock and commits it; anything but "ok"
+ * leaves the executor to undo it when its input ends. */
+export async function runOne(op: ExecOp): Promise<ExecReply> {
     const executor = openExecutor();
     try {
-        return await executor.run({ op: "unpersist", method, address });
+        const reply = await executor.run(op);
+        return reply.status === "ok" ? await executor.run({ op: "commit" }).then(c => c.status === "ok" ? reply : c) : reply;
     } finally {
         executor.close();
     }
 }
 
+/** Forgets a binding kept after reboot (the device's current binding is left alone). */
+export function forgetKeptBinding(address: PciAddress, method: PersistMethod): Promise<ExecReply> {
+    return runOne({ op: "unpersist", method, address });
+}
+
 /** Stops creating VFs on a PF at boot (the VFs that exist now stay). */
-export async function forgetKeptVfCount(address: PciAddress): Promise<ExecReply> {
-    const executor = openExecutor();
+export function forgetKeptVfCount(address: PciAddress): Promise<ExecReply> {
+    return runOne({ op: "unpersist-vfs", address });
+}
+
+export const RECOVERY_REPORT = "/run/cockpit-passthrough/report";
+
+/** The report of a change the host undid by itself, if any (readable without administrative access). */
+export async function readRecoveryReport(): Promise<RecoveryReport | null> {
+    const file = cockpit.file(RECOVERY_REPORT);
     try {
-        return await executor.run({ op: "unpersist-vfs", address });
+        return parseRecoveryReport(await file.read());
+    } catch {
+        return null; // no /run/cockpit-passthrough yet
     } finally {
-        executor.close();
+        file.close();
     }
+}
+
+/** "Dismiss": the page showed the report. */
+export function clearRecoveryReport(): Promise<ExecReply> {
+    return runOne({ op: "clear-report" });
 }

@@ -2,21 +2,30 @@
  * facts afterwards; the bootloader edit is rolled back if regenerating fails. */
 
 import cockpit from "cockpit";
+import { busyText } from "../model/busy.ts";
+import type { ExecReply } from "../model/executor-ops.ts";
+import { runOne } from "./executor.ts";
 import { addArgsToDefaultGrub, DEFAULT_GRUB, grubbyArgv, type Bootloader } from "../model/kernel-args.ts";
 
-export const VFIO_MODULES_LOAD = "/etc/modules-load.d/vfio-pci.conf";
-export const VFIO_MODULES_LOAD_CONTENT = "# Written by Cockpit's Device passthrough page: load vfio-pci at boot\nvfio-pci\n";
+/** The page's own file; nothing else in modules-load.d is edited (executor op "modules-load"). */
+export const VFIO_MODULES_LOAD = "/etc/modules-load.d/cockpit-passthrough.conf";
+export const VFIO_MODULES_LOAD_CONTENT = "# Written by Cockpit (Device passthrough): load vfio-pci at boot.\nvfio-pci\n";
 
-export function loadVfio(): Promise<string> {
-    return cockpit.spawn(["modprobe", "vfio-pci"], { superuser: "require", err: "message" });
+/** Both through the executor, under the host lock. */
+export async function loadVfio(): Promise<void> {
+    throwUnlessOk(await runOne({ op: "modprobe-vfio" }));
 }
 
 export async function writeVfioModulesLoad(): Promise<void> {
-    const file = cockpit.file(VFIO_MODULES_LOAD, { superuser: "require" });
-    try {
-        await file.replace(VFIO_MODULES_LOAD_CONTENT);
-    } finally {
-        file.close();
+    throwUnlessOk(await runOne({ op: "modules-load" }));
+}
+
+function throwUnlessOk(reply: ExecReply): void {
+    switch (reply.status) {
+    case "ok": return;
+    case "error": throw new Error(reply.message);
+    case "rejected": throw new Error(reply.reason);
+    case "busy": throw new Error(busyText(reply.seconds, reply.user, cockpit.gettext));
     }
 }
 

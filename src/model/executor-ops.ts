@@ -1,8 +1,10 @@
 /* The line protocol of the privileged executor (src/host/executor.sh).
+ * (Lock, journal and policy: see the head of executor.sh.)
  *
  * One operation per line, fields separated by a tab; one answer line per
  * operation:
  *   ok <TAB> value          done (value: what a read found; empty for writes)
+ *   busy <TAB> s <TAB> user another executor has held the host lock for s seconds
  *   error <TAB> message     the kernel or a tool refused (e.g. "tee: ...: Device or resource busy")
  *   rejected <TAB> reason   the executor refused the operation; nothing was written
  *
@@ -39,12 +41,22 @@ export type ExecOp =
     | { op: "match-driver"; address: PciAddress }
     /** Writes the udev rule that creates `count` VFs on the PF at boot. */
     | { op: "persist-vfs"; address: PciAddress; count: number; autoprobe: boolean }
-    | { op: "unpersist-vfs"; address: PciAddress };
+    | { op: "unpersist-vfs"; address: PciAddress }
+    /** The plan is complete: the executor forgets its journal (and records previous drivers). */
+    | { op: "commit" }
+    /** Undo everything this executor changed, from its journal -> failed restores, if any. */
+    | { op: "rollback" }
+    /** Forget the report of a change that was interrupted and undone. */
+    | { op: "clear-report" }
+    /** Load vfio-pci at boot (the page's own modules-load.d file). */
+    | { op: "modules-load" };
 
 export type ExecReply =
     | { status: "ok"; value: string }
     | { status: "error"; message: string }
-    | { status: "rejected"; reason: string };
+    | { status: "rejected"; reason: string }
+    /** Another executor holds the host lock: nothing was done. */
+    | { status: "busy"; seconds: number; user: string };
 
 /** What read-sriov answers. */
 export interface SriovState {
@@ -103,7 +115,7 @@ export function invalidReason(op: ExecOp): string | null {
         return Number.isSafeInteger(op.group) && op.group >= 0 ? null : `bad group ${op.group}`;
     case "has-driver":
         return badDriver(op.driver);
-    case "modprobe-vfio":
+    case "modprobe-vfio": case "commit": case "rollback": case "clear-report": case "modules-load":
         return null;
     }
 }
@@ -125,6 +137,7 @@ export function encodeOp(op: ExecOp): string {
     case "vfio-dev": return ["vfio-dev", String(op.group)].join("\t");
     case "has-driver": return ["has-driver", op.driver].join("\t");
     case "modprobe-vfio": return ["modprobe", "vfio-pci"].join("\t");
+    case "commit": case "rollback": case "clear-report": case "modules-load": return op.op;
     case "persist": case "unpersist":
         return [`${op.op}-${op.method}`, op.address].join("\t");
     }
@@ -138,6 +151,10 @@ export function parseReply(line: string): ExecReply {
     case "ok": return { status: "ok", value: rest };
     case "error": return { status: "error", message: rest };
     case "rejected": return { status: "rejected", reason: rest };
+    case "busy": {
+        const [seconds, user] = rest.split("\t");
+        return { status: "busy", seconds: /^[0-9]+$/.test(seconds ?? "") ? Number(seconds) : 0, user: user ?? "" };
+    }
     default: return { status: "error", message: `Unexpected answer from the executor: ${line}` };
     }
 }

@@ -24,6 +24,8 @@ export type StepFailure =
     | { kind: "check"; check: Check; actual: string }
     /** The device is not on the driver the plan was made for: nothing was written. */
     | { kind: "changed"; address: PciAddress; expected: DriverName | null; actual: string }
+    /** Another change holds the host lock (since `seconds`, by `user`): nothing was done. */
+    | { kind: "busy"; seconds: number; user: string }
     /** The PF's number of VFs is not what the plan was made for: nothing was written. */
     | { kind: "sriov-changed"; address: PciAddress; expected: number; actual: number };
 
@@ -81,6 +83,7 @@ function replyFailure(reply: ExecReply): StepFailure | null {
     case "ok": return null;
     case "error": return { kind: "kernel", message: reply.message };
     case "rejected": return { kind: "rejected", reason: reply.reason };
+    case "busy": return { kind: "busy", seconds: reply.seconds, user: reply.user };
     }
 }
 
@@ -236,6 +239,11 @@ async function rollbackAction(channel: ExecutorChannel, action: Action): Promise
     await must(channel, actionOp(action));
 }
 
+function describeReply(reply: ExecReply): string {
+    const failure = replyFailure(reply);
+    return failure === null ? "" : failure.kind === "kernel" ? failure.message : failure.kind === "rejected" ? failure.reason : failure.kind;
+}
+
 function describeFailure(action: Action, failure: StepFailure): string {
     const what = failure.kind === "kernel" ? failure.message : failure.kind === "rejected" ? failure.reason : failure.kind;
     return `${action.kind} ${"address" in action ? action.address : ""}: ${what}`;
@@ -308,10 +316,27 @@ export async function runPlan(plan: Plan, channel: ExecutorChannel,
                 }
             }
         }
+        // The executor's journal has the state before the plan: whatever the
+        // steps' own rollbacks left, it restores (and forgets) now.
+        const host = await channel.run({ op: "rollback" });
+        if (host.status !== "ok")
+            rollbackProblems.push(`rollback: ${describeReply(host)}`);
+        else if (host.value.trim() !== "")
+            rollbackProblems.push(host.value.trim());
         const devices = await finalState(channel, plan).catch(() => []);
         const sriov = await sriovResult(channel, plan).catch(() => undefined);
         onProgress({ phase: "finished" });
         return { status: "failed", failedStep: index, failure: ex.failure, rollbackProblems, devices, ...sriov && { sriov } };
+    }
+
+    // Until "commit", the executor undoes the plan by itself if the page goes away.
+    const committed = replyFailure(await channel.run({ op: "commit" }));
+    if (committed) {
+        onProgress({ phase: "finished" });
+        return {
+            status: "failed", failedStep: plan.steps.length - 1, failure: committed, rollbackProblems: [],
+            devices: await finalState(channel, plan).catch(() => []),
+        };
     }
 
     const devices: DeviceResult[] = [];

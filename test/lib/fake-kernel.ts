@@ -55,6 +55,8 @@ export interface KernelState {
     writeFails?: { path: string; message: string };
     persisted: Set<string>;
     persistFails?: string;
+    /** Another executor holds the host lock. */
+    busy?: { seconds: number; user: string };
 }
 
 export class FakeKernel implements ExecutorChannel {
@@ -125,12 +127,17 @@ export class FakeKernel implements ExecutorChannel {
 
     async run(op: ExecOp): Promise<ExecReply> {
         this.log.push(encodeOp(op));
+        if (this.state.busy)
+            return { status: "busy", ...this.state.busy };
         const ok = (value = ""): ExecReply => ({ status: "ok", value });
         const err = (message: string): ExecReply => ({ status: "error", message: `tee: ${message}` });
         const dev = "address" in op ? this.state.devices[op.address] : undefined;
         if ("address" in op && !dev && op.op !== "unpersist")
             return { status: "rejected", reason: "no such device" };
         switch (op.op) {
+        // The host-side journal is the real executor's (tested in executor.test.ts
+        // and in the VM); this model does the page's own steps and rollbacks.
+        case "commit": case "rollback": case "clear-report": case "modules-load": return ok();
         case "read-driver": return ok(dev!.driver ?? "");
         case "read-override": return ok(dev!.override ?? "");
         case "read-group": return ok(String(dev!.group));

@@ -39,6 +39,7 @@ describe("Kept after reboot", () => {
         const ex = startExecutor({ sysfs, dev, etc });
         assert.equal((await ex.run({ op: "persist", method: "udev", address: at("0000:00:02.0") })).status, "ok");
         assert.equal((await ex.run({ op: "persist", method: "udev", address: at("0000:01:00.0") })).status, "ok");
+        assert.equal((await ex.run({ op: "commit" })).status, "ok");
         await ex.close();
         fs.mkdirSync(path.join(etc, "driverctl.d"));
         fs.writeFileSync(path.join(etc, "driverctl.d/pci-0000:00:03.0"), "vfio-pci\n");

@@ -119,6 +119,7 @@ describe("renderPlanScript", () => {
 
         const ex = startExecutor(byExecutor);
         assert.equal((await ex.run({ op: "persist", method: "udev", address: at("0000:00:02.0") })).status, "ok");
+        assert.equal((await ex.run({ op: "commit" })).status, "ok");
         await ex.close();
         const name = "udev/rules.d/70-cockpit-passthrough-0000:00:02.0.rules";
         const rule = fs.readFileSync(path.join(byScript.etc, name), "utf8");

@@ -430,6 +430,7 @@ describe("VF plan scripts", () => {
         assert.equal(result.status, 0, result.stderr);
         const ex = startExecutor(byExecutor);
         assert.equal((await ex.run({ op: "persist-vfs", address: PF, count: 2, autoprobe: false })).status, "ok");
+        assert.equal((await ex.run({ op: "commit" })).status, "ok");
         await ex.close();
         const name = `udev/rules.d/70-cockpit-passthrough-vfs-${PF}.rules`;
         assert.equal(fs.readFileSync(path.join(byScript.etc, name), "utf8"), fs.readFileSync(path.join(byExecutor.etc, name), "utf8"));

@@ -50,7 +50,7 @@ describe("Host readiness", () => {
 
     browserTest("Load now loads vfio-pci, Load at boot writes modules-load.d", async () => {
         await admin();
-        await guest("modprobe -r vfio-pci vfio_iommu_type1 vfio || true; rm -f /etc/modules-load.d/vfio-pci.conf");
+        await guest("modprobe -r vfio-pci vfio_iommu_type1 vfio || true; rm -f /etc/modules-load.d/cockpit-passthrough.conf");
         assert.equal((await guest("test -d /sys/module/vfio_pci && echo yes || echo no")).trim(), "no");
         const frame = await openPage();
         await frame.waitForSelector('[data-check="vfio"][data-status="warning"]');
@@ -60,10 +60,10 @@ describe("Host readiness", () => {
 
         await frame.click("#load-vfio-at-boot");
         await frame.waitForSelector("#load-at-boot-dialog");
-        assert.match((await frame.textContent("#load-at-boot-dialog"))!, /\/etc\/modules-load\.d\/vfio-pci\.conf/);
+        assert.match((await frame.textContent("#load-at-boot-dialog"))!, /\/etc\/modules-load\.d\/cockpit-passthrough\.conf/);
         await frame.click('#load-at-boot-dialog button:has-text("Write file")');
         await frame.waitForSelector("#load-at-boot-dialog", { state: "detached" });
-        const content = await guest("cat /etc/modules-load.d/vfio-pci.conf");
+        const content = await guest("cat /etc/modules-load.d/cockpit-passthrough.conf");
         assert.match(content, /^vfio-pci$/m);
         await until(() => frame.$("#load-vfio-at-boot"), b => b === null, "the Load at boot fix to go away");
     });
