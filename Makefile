@@ -1,6 +1,8 @@
 # cockpit-passthrough
 PACKAGE = passthrough
-VERSION := $(shell node -p 'require("./package.json").version' 2>/dev/null || echo 0)
+# From package.json without node: distribution build hosts (make install from
+# the release tarball) have no node.
+VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
 PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_DIR = $(DESTDIR)$(PREFIX)/share/cockpit/$(PACKAGE)
