@@ -1,13 +1,33 @@
 # cockpit-passthrough
 PACKAGE = passthrough
-VERSION := $(shell node -p 'require("./package.json").version' 2>/dev/null || echo 0)
+# From package.json without node: distribution build hosts (make install from
+# the release tarball) have no node.
+VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
 PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_DIR = $(DESTDIR)$(PREFIX)/share/cockpit/$(PACKAGE)
 DEVEL_DIR = $(HOME)/.local/share/cockpit/$(PACKAGE)
 SOURCES := $(shell find src pkg po -type f 2>/dev/null) manifest.json build.js package.json
+METAINFO = org.cockpit_project.$(PACKAGE).metainfo.xml
+METAINFO_DIR = $(DESTDIR)$(PREFIX)/share/metainfo
+TARFILE = cockpit-$(PACKAGE)-$(VERSION).tar.xz
+# The Debian version (with its revision) is the first line of debian/changelog.
+DEB_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
+DEBFILE = cockpit-$(PACKAGE)_$(DEB_VERSION)_all.deb
+RPM_RELEASE := $(shell sed -n 's/^Release:[[:space:]]*\([0-9]*\).*/\1/p' cockpit-$(PACKAGE).spec 2>/dev/null)
+RPMFILE = cockpit-$(PACKAGE)-$(VERSION)-$(RPM_RELEASE).noarch.rpm
 
+# A release tarball (make dist) holds dist/ built and no node_modules: there
+# nothing is built (distribution build hosts have no npm registry), `make
+# install` installs dist/ as it is. That is how the .deb and .rpm are built.
+PREBUILT := $(if $(wildcard node_modules),,$(wildcard dist/index.js))
+
+ifeq ($(PREBUILT),)
 all: dist/index.js
+else
+all:
+	@echo "dist/ is prebuilt (release tarball without node_modules): nothing to build"
+endif
 
 # npm ci only when the lock file changed since the last install
 node_modules/.installed: package.json package-lock.json
@@ -19,8 +39,9 @@ dist/index.js: node_modules/.installed $(SOURCES)
 	node build.js
 
 install: all
-	mkdir -p $(INSTALL_DIR)
+	mkdir -p $(INSTALL_DIR) $(METAINFO_DIR)
 	cp -r dist/. $(INSTALL_DIR)/
+	cp $(METAINFO) $(METAINFO_DIR)/
 
 devel-install: all
 	mkdir -p $(dir $(DEVEL_DIR))
@@ -29,12 +50,42 @@ devel-install: all
 devel-uninstall:
 	rm -f $(DEVEL_DIR)
 
+# The source tarball, with the built dist/ in it (cockpit-machines does the
+# same): distributions build the packages from it without npm.
 dist: all
-	tar --transform 's,^,cockpit-$(PACKAGE)-$(VERSION)/,' -cJf cockpit-$(PACKAGE)-$(VERSION).tar.xz \
-		--exclude=node_modules --exclude=dist --exclude-vcs \
-		README.md Makefile manifest.json package.json package-lock.json tsconfig.json build.js *.d.ts src pkg po test tools docs
-	tar --transform 's,^dist,cockpit-$(PACKAGE)-$(VERSION)/dist,' -rf cockpit-$(PACKAGE)-$(VERSION).tar.xz dist 2>/dev/null || true
-	@echo cockpit-$(PACKAGE)-$(VERSION).tar.xz
+	rm -f $(TARFILE)
+	$(MAKE) --no-print-directory $(TARFILE)
+
+$(TARFILE): $(if $(PREBUILT),,dist/index.js) $(METAINFO) cockpit-$(PACKAGE).spec LICENSE README.md
+	tar --transform 's,^,cockpit-$(PACKAGE)-$(VERSION)/,' --sort=name --owner=0 --group=0 --numeric-owner \
+		-cJf $@.tmp --exclude=node_modules --exclude-vcs \
+		README.md LICENSE Makefile manifest.json package.json package-lock.json tsconfig.json build.js *.d.ts \
+		$(METAINFO) cockpit-$(PACKAGE).spec src pkg po test tools docs dist
+	mv $@.tmp $@
+
+# rpmbuild from Debian's rpm package, from the tarball. --nodeps: this rpm
+# database is empty (Debian's packages are in dpkg's), so BuildRequires cannot
+# be checked here; tools/need.sh installs their Debian equivalents instead.
+rpm: $(RPMFILE)
+$(RPMFILE): $(TARFILE)
+	@tools/need.sh package
+	rm -rf build/rpm
+	mkdir -p build/rpm/SOURCES
+	cp $(TARFILE) build/rpm/SOURCES/
+	rpmbuild -ba --nodeps --define '_topdir $(CURDIR)/build/rpm' cockpit-$(PACKAGE).spec
+	cp build/rpm/RPMS/noarch/$@ build/rpm/SRPMS/*.src.rpm .
+
+# dpkg-buildpackage on the tarball (as the .orig.tar.xz) plus debian/.
+deb: $(DEBFILE)
+$(DEBFILE): $(TARFILE) $(shell find debian -type f 2>/dev/null)
+	@tools/need.sh package
+	rm -rf build/deb
+	mkdir -p build/deb
+	cp $(TARFILE) build/deb/cockpit-$(PACKAGE)_$(VERSION).orig.tar.xz
+	tar -C build/deb -xf $(TARFILE)
+	cp -r debian build/deb/cockpit-$(PACKAGE)-$(VERSION)/
+	cd build/deb/cockpit-$(PACKAGE)-$(VERSION) && dpkg-buildpackage -us -uc
+	cp build/deb/$@ .
 
 typecheck: node_modules/.installed
 	npx tsc --noEmit
@@ -42,11 +93,17 @@ typecheck: node_modules/.installed
 check-unit: node_modules/.installed
 	node --import tsx --test test/unit/*.test.ts
 
+# Builds both packages from a fresh copy of the tree and lints them.
+check-packaging: node_modules/.installed
+	@tools/need.sh package
+	node --import tsx --test test/packaging/*.test.ts
+
 check-browser: all
 	@tools/need.sh check
+	$(MAKE) deb
 	node --import tsx --test --test-concurrency=1 test/browser/main.test.ts
 
-check: all typecheck check-unit check-browser
+check: all typecheck check-unit check-packaging check-browser
 
 demo: all
 	@tools/need.sh demo
@@ -59,6 +116,6 @@ bench: all
 	node --import tsx test/bench/bench.ts
 
 clean:
-	rm -rf dist test-results cockpit-$(PACKAGE)-*.tar.xz
+	rm -rf dist test-results build cockpit-$(PACKAGE)-*.tar.xz cockpit-$(PACKAGE)*.rpm cockpit-$(PACKAGE)_*
 
-.PHONY: all install devel-install devel-uninstall dist typecheck check-unit check-browser check demo bench clean
+.PHONY: all install devel-install devel-uninstall dist rpm deb typecheck check-unit check-packaging check-browser check demo bench clean

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes sure the Debian packages a target needs are installed.
 # As root it installs what is missing; as anyone else it names it and fails.
-# Usage: tools/need.sh build|check|demo|bench
+# Usage: tools/need.sh build|check|demo|bench|package
 set -eu
 
 # command:package pairs per target
@@ -12,7 +12,12 @@ case "${1:-check}" in
     demo)  wanted="node:nodejs npm:npm qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mmdebstrap:mmdebstrap
                    mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client" ;;
     bench) wanted="node:nodejs npm:npm lspci:pciutils chromium:chromium strace:strace cc:gcc" ;;
-    *) echo "usage: $0 build|check|demo|bench" >&2; exit 2 ;;
+    # make rpm, make deb, make check-packaging: the builders, the linters, and
+    # the Debian equivalents of the spec's BuildRequires (make, appstream-util).
+    package) wanted="node:nodejs npm:npm git:git xz:xz-utils make:make rpmbuild:rpm rpmlint:rpmlint
+                   dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot lintian:lintian
+                   appstreamcli:appstream appstream-util:appstream-util" ;;
+    *) echo "usage: $0 build|check|demo|bench|package" >&2; exit 2 ;;
 esac
 
 missing=""

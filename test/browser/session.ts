@@ -2,6 +2,7 @@
  * booting under TCG costs ~20-60 s, so suites reuse it and reboot only
  * where a test is about reboots. */
 
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
@@ -10,8 +11,20 @@ import type { Browser, Frame, Page } from "playwright-core";
 import { startMachine, type Machine } from "../vm/machine.ts";
 import { becomeAdmin, launchBrowser, login, openPlugin, saveFailureArtefacts } from "./harness/browser.ts";
 
-export const DIST = path.resolve("dist");
 export const RESULTS = path.resolve("test-results");
+
+/** The .deb of this tree, from `make deb` (which does nothing when it is up to date). */
+function debPackage(): string {
+    execFileSync("make", ["--no-print-directory", "deb"], { stdio: ["ignore", process.stderr, "inherit"] });
+    const debs = fs.readdirSync(".").filter(f => /^cockpit-passthrough_.*_all\.deb$/.test(f))
+            .map(f => path.resolve(f))
+            .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    if (!debs.length)
+        throw new Error("make deb made no cockpit-passthrough_*_all.deb");
+    return debs[0];
+}
+
+let deb = "";
 
 interface Session {
     machine: Machine;
@@ -31,7 +44,8 @@ export async function startSession(): Promise<void> {
     fs.rmSync(RESULTS, { recursive: true, force: true });
     const machine = await startMachine({ disk: "overlay", logDir: path.join(RESULTS, "vm") });
     try {
-        await machine.installPlugin(DIST);
+        deb = debPackage();
+        await machine.installDeb(deb);
         const browser = await launchBrowser();
         const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
         current = { machine, browser, page };
@@ -75,6 +89,19 @@ export async function limitedAccess(): Promise<void> {
     await admin.click();
     await page.locator('button:has-text("Limit access")').click();
     await limited.waitFor();
+}
+
+/** Installs the package again (apt), e.g. after a test removed it. */
+export async function reinstallPackage(): Promise<void> {
+    await session().machine.installDeb(deb);
+}
+
+/** Logs out (drops the session cookie) and logs in again: a new session's
+ *  bridge reads the installed Cockpit packages afresh. */
+export async function loginAgain(): Promise<void> {
+    const { machine, page } = session();
+    await page.context().clearCookies();
+    await login(page, machine);
 }
 
 /** Reboots the guest from the same disk (an overlay that survives) and logs in again. */

@@ -11,7 +11,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync, mkdirSync, writeFileSync, truncateSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface MachineOptions {
@@ -31,6 +31,8 @@ export interface Machine {
     ssh(command: string | string[], opts?: { input?: string | Buffer; check?: boolean }): Promise<SshResult>;
     /** Copies distDir to /usr/share/cockpit/passthrough/ (Cockpit reads it at the next login). */
     installPlugin(distDir: string): Promise<void>;
+    /** Installs a .deb with apt, as an admin would (Cockpit reads it at the next login). */
+    installDeb(debFile: string): Promise<void>;
     /** Stops QEMU and boots again (overlay: after a clean guest poweroff, so writes persist). */
     reboot(opts?: { iommu?: boolean }): Promise<void>;
     /** `journalctl -b` of the guest, or why it could not be read plus the serial log tail. */
@@ -297,6 +299,17 @@ export async function startMachine(opts: MachineOptions = {}): Promise<Machine> 
                 execFile('tar', ['-C', distDir, '--owner=0', '--group=0', '-cf', '-', '.'],
                     { encoding: 'buffer', maxBuffer: 256 << 20 }, (err, out) => (err ? reject(err) : resolve(out))));
             await ssh('d=/usr/share/cockpit/passthrough; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf -', { input: tar });
+        },
+        async installDeb(debFile: string) {
+            const copy = `/tmp/${basename(debFile)}`;
+            await ssh(['sh', '-c', 'cat >"$1"', 'sh', copy], { input: readFileSync(debFile) });
+            // apt, not dpkg -i, so that Depends are resolved. The guest has no
+            // network: everything the package depends on is in the image, and
+            // of its Recommends libvirt-dbus is too but driverctl is not (the
+            // suites test the page's udev-rule persistence, which is what a
+            // host without driverctl uses), so recommends are left out.
+            await ssh(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q',
+                '--no-install-recommends', copy]);
         },
         async reboot(o: { iommu?: boolean } = {}) {
             if (o.iommu !== undefined) iommu = o.iommu;
