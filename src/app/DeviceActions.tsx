@@ -16,22 +16,25 @@ export interface DeviceActionProps {
     onReturn: (fn: PciFunction) => void;
     /** Passed down, not read per row: each read would open its own permission watch. */
     superuser: boolean | null;
+    /** Why the action cannot be offered now (a fact it depends on is unknown), or null. */
+    blocked: string | null;
 }
 
-export const DeviceAction = ({ fn, onPrepare, onReturn, superuser }: DeviceActionProps) => {
+export const DeviceAction = ({ fn, onPrepare, onReturn, superuser, blocked }: DeviceActionProps) => {
     // Host, ISA and PCI bridges are the host's plumbing, never a guest's device.
     if (isBridge(fn.classCode) || categoryOf(fn.classCode) === "bridge")
         return null;
     const onVfio = fn.driver === "vfio-pci";
     const label = onVfio ? _("Return to host") : _("Prepare for passthrough");
     // Until Cockpit has said (null), the action stays disabled too.
-    const reason = superuser === true
+    const accessReason = superuser === true
         ? null
         : superuser === null
             ? _("Checking administrative access…")
             : (onVfio
                 ? _("Administrative access is required to return devices to the host.")
                 : _("Administrative access is required to prepare devices for passthrough."));
+    const reason = accessReason ?? blocked;
     const button = (
         <Button variant="secondary" size="sm" isAriaDisabled={reason !== null}
                 data-action={onVfio ? "return" : "prepare"} data-address={fn.address}

@@ -25,21 +25,24 @@ import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
 import { DeviceAction } from "./DeviceActions.tsx";
 import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
 import { PrepareDialog, type HostUsage } from "./PrepareDialog.tsx";
-import { rememberedDrivers } from "./remembered-drivers.ts";
+import { previousDriverOf } from "../model/persistence.ts";
+import { isDriverName, type DriverName } from "../model/plan.ts";
+import { RecoveryAlert } from "./RecoveryAlert.tsx";
 import { ReturnDialog } from "./ReturnDialog.tsx";
 import { gettext } from "./translate.ts";
 import { AssignmentStatus } from "./AssignmentStatus.tsx";
 import { DeviceTable } from "./DeviceTable.tsx";
 import { libvirtCheck } from "./libvirt-check.ts";
 import { ReadinessCard } from "./ReadinessCard.tsx";
-import { allDomains, useDomains } from "./useDomains.ts";
+import { allDomains, useDomains, vmUseUnknownReason } from "./useDomains.ts";
 import { useHostSnapshot } from "./useHostSnapshot.ts";
 import { usePciIds } from "./usePciIds.ts";
 import { useReadiness } from "./useReadiness.ts";
-import { useUsageFacts } from "./useUsageFacts.ts";
+import { usageUnknownReason, useUsageFacts } from "./useUsageFacts.ts";
 import { VmsCard } from "./VmsCard.tsx";
 
 const _ = cockpit.gettext;
+const asDriver = (d: string | null): DriverName | null => d !== null && isDriverName(d) ? d : null;
 
 function toHostUsage(u: DeviceUsage | undefined): HostUsage | undefined {
     if (!u || u.reasons.length === 0)
@@ -47,18 +50,22 @@ function toHostUsage(u: DeviceUsage | undefined): HostUsage | undefined {
     return { reasons: u.reasons.map(r => describeUsageReason(r, gettext)), refuse: u.refuse };
 }
 
-/** What is kept after reboot (bindings, VF counts), and whether driverctl is there to keep bindings. */
-function usePersistence(): [KeptAfterReboot | null, boolean, () => void] {
+/** What is kept after reboot (bindings, VF counts, previous drivers), and
+ * whether driverctl is there to keep bindings. null until read; an error
+ * message when it could not be read (then Return stays disabled). */
+function usePersistence(): [KeptAfterReboot | null, string | null, boolean, () => void] {
     const [kept, setKept] = useState<KeptAfterReboot | null>(null);
+    const [error, setError] = useState<string | null>(null);
     const [driverctl, setDriverctl] = useState(false);
     const refresh = useCallback(() => {
-        readKeptAfterReboot().then(setKept, () => setKept({ bindings: [], vfCounts: [] }));
+        readKeptAfterReboot().then(k => { setKept(k); setError(null) },
+                                   (ex: { message?: string }) => { setKept(null); setError(ex.message ?? String(ex)) });
     }, []);
     useEffect(() => {
         refresh();
         hasDriverctl().then(setDriverctl, () => {});
     }, [refresh]);
-    return [kept, driverctl, refresh];
+    return [kept, error, driverctl, refresh];
 }
 
 export const PassthroughPage = () => {
@@ -67,8 +74,9 @@ export const PassthroughPage = () => {
     const [state, refreshSnapshot] = useHostSnapshot();
     const [readiness, refreshReadiness] = useReadiness(superuser);
     const [domains, refreshDomains] = useDomains(superuser);
-    const usageFacts = useUsageFacts();
-    const [kept, driverctlAvailable, refreshBindings] = usePersistence();
+    const usageState = useUsageFacts();
+    const usageFacts = usageState.status === "ready" ? usageState.facts : null;
+    const [kept, keptError, driverctlAvailable, refreshBindings] = usePersistence();
     const bindings = kept?.bindings ?? null;
     const pciIds = usePciIds();
 
@@ -85,6 +93,17 @@ export const PassthroughPage = () => {
     const afterVmChange = () => { refreshDomains(); refreshSnapshot() };
     const afterBindingChange = () => { refreshSnapshot(); refreshBindings(); refreshReadiness() };
     const vfioLoaded = readiness.status === "ready" ? readiness.facts.vfioLoaded : false;
+
+    // Fail closed: an action that depends on a fact the page does not know is
+    // disabled, with the reason. (The executor refuses on its own too.)
+    const prepareBlocked = usageUnknownReason(usageState);
+    const keptUnknown = kept !== null
+        ? null
+        : keptError !== null
+            ? cockpit.format(_("Could not read what is kept after reboot: $0"), keptError)
+            : _("Reading what is kept after reboot…");
+    const returnBlocked = vmUseUnknownReason(domains) ?? keptUnknown;
+    const vfsBlocked = prepareBlocked ?? vmUseUnknownReason(domains);
 
     const openPrepare = (fn: PciFunction) => {
         if (!snapshot)
@@ -109,7 +128,7 @@ export const PassthroughPage = () => {
             : assignments.assignments(fn.address).filter(a => a.state !== "shut off").map(a => a.domain.name);
         Dialogs.show(
             <ReturnDialog snapshot={snapshot} address={fn.address} deviceName={deviceName(fn.address)}
-                          rememberedDriver={rememberedDrivers(snapshot).get(fn.address) ?? null}
+                          rememberedDriver={asDriver(previousDriverOf(kept?.previousDrivers ?? new Map(), fn))}
                           kept={bindings ?? []} usedByVms={usedByVms}
                           onClose={Dialogs.close} onFinished={afterBindingChange} />);
     };
@@ -128,7 +147,7 @@ export const PassthroughPage = () => {
         if (!snapshot || isBridge(row.fn.classCode))
             return [];
         const noVms = allDomains(domains).length === 0;
-        const vfsReason = superuser === false ? _("Administrative access is required to configure VFs.") : null;
+        const vfsReason = superuser === false ? _("Administrative access is required to configure VFs.") : vfsBlocked;
         return [
             ...row.fn.sriov
                 ? [{
@@ -156,6 +175,7 @@ export const PassthroughPage = () => {
             </PageSection>
             <PageSection>
                 <Stack hasGutter>
+                    <RecoveryAlert superuser={superuser} />
                     <StackItem>
                         <ReadinessCard state={readiness} superuser={superuser} extraChecks={[libvirtCheck(domains)]}
                                        onChanged={refreshAll} />
@@ -171,7 +191,8 @@ export const PassthroughPage = () => {
                                     </Alert>}
                                 {state.status === "ready" &&
                                     <DeviceTable rows={rows} usage={usage} groups={groups} actions={actions}
-                                                 primaryAction={row => <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn} superuser={superuser} />}
+                                                 primaryAction={row => <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn} superuser={superuser}
+                                                                                blocked={row.fn.driver === "vfio-pci" ? returnBlocked : prepareBlocked} />}
                                                  labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />}
                             </CardBody>
                         </Card>

@@ -19,7 +19,6 @@ import { executePlan } from "../host/executor.ts";
 import { gettext } from "./translate.ts";
 import { PlanNotes, PlanScript, PlanSteps, type RunState } from "./PlanView.tsx";
 import { PlanOutcomeView } from "./PlanOutcomeView.tsx";
-import { rememberDrivers } from "./remembered-drivers.ts";
 import { planDialogFooter } from "./planDialogFooter.tsx";
 
 const _ = cockpit.gettext;
@@ -117,8 +116,6 @@ export const PrepareDialog = ({
                         failedStep: result.status === "failed" ? result.failedStep : null,
                         rolledBack: result.status === "failed",
                     });
-                    if (result.status === "done")
-                        rememberDrivers(plan.devices);
                     onFinished?.(result, plan);
                 });
     };

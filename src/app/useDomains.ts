@@ -2,13 +2,16 @@
  * polling for StratoVirt (virsh has no events) and as a safety net. */
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import cockpit from "cockpit";
 
 import { resetLibvirtDbus, subscribeLibvirtDbus } from "../host/libvirt-dbus.ts";
 import { detectQemu, detectStratovirt, type LibvirtAvailability } from "../host/libvirt-detect.ts";
 import { toFailure, type LibvirtFailure } from "../model/libvirt-errors.ts";
 import { CONNECTION_URIS } from "../model/virsh-script.ts";
+import { HOST_CONFIG, parseHostConfig } from "../model/host-config.ts";
 import { dbusBackend, loadDomains, virshBackend, type Backend, type DomainRecord } from "./domains.ts";
 
+const _ = cockpit.gettext;
 const POLL_MS = 10000;
 
 export type ConnectionState =
@@ -23,19 +26,33 @@ export interface DomainsState {
     stratovirt: ConnectionState;
 }
 
-/* Tests point the StratoVirt path at another URI (qemu:///system in the test VM) to run the
- * virsh code where StratoVirt is not installed:
- *   localStorage.setItem("passthrough:stratovirt-uri", "qemu:///system") */
-function stratovirtUri(): string {
+/* The StratoVirt URI comes from the host's own config file (tests point it at
+ * qemu:///system to run the virsh code where StratoVirt is not installed);
+ * nothing in the browser chooses it. */
+async function stratovirtUri(): Promise<string> {
+    const file = cockpit.file(HOST_CONFIG);
     try {
-        return window.localStorage.getItem("passthrough:stratovirt-uri") || CONNECTION_URIS.stratovirt;
+        return parseHostConfig(await file.read()).stratovirtUri ?? CONNECTION_URIS.stratovirt;
     } catch {
         return CONNECTION_URIS.stratovirt;
+    } finally {
+        file.close();
     }
 }
 
 export function allDomains(state: DomainsState): DomainRecord[] {
     return [state.qemu, state.stratovirt].flatMap(c => c.status === "ready" ? c.domains : []);
+}
+
+/** Why VM use of devices is not known (a connection still loading or failing), or null. */
+export function vmUseUnknownReason(state: DomainsState): string | null {
+    for (const c of [state.qemu, state.stratovirt]) {
+        if (c.status === "loading")
+            return _("Checking which virtual machines use the device…");
+        if (c.status === "unavailable")
+            return cockpit.format(_("Could not tell which virtual machines use the device: $0"), c.failure.message);
+    }
+    return null;
 }
 
 export function backendFor(state: DomainsState, d: Pick<DomainRecord, "connection">): Backend | null {
@@ -105,7 +122,7 @@ async function refreshQemu(set: (s: ConnectionState) => void): Promise<void> {
 let stratovirtPresent: Promise<boolean> | null = null;
 
 async function refreshStratovirt(set: (s: ConnectionState) => void): Promise<void> {
-    const uri = stratovirtUri();
+    const uri = await stratovirtUri();
     const backend = virshBackend("stratovirt", uri);
     if (uri === CONNECTION_URIS.stratovirt) {
         // Installing StratoVirt while the page is open is rare: look once per page load.

@@ -11,6 +11,8 @@ const TIMEOUT = 30000;
 export const VIR_DOMAIN_AFFECT_LIVE = 1;
 export const VIR_DOMAIN_AFFECT_CONFIG = 2;
 export const VIR_DOMAIN_XML_INACTIVE = 2;
+/** With passwords (VNC/SPICE): what is defined again must keep them. */
+export const VIR_DOMAIN_XML_SECURE = 1;
 
 export interface DBusDomainProps {
     path: string;
@@ -70,7 +72,7 @@ export async function getDomainProps(path: string): Promise<DBusDomainProps> {
 }
 
 export async function getDomainXml(path: string, inactive: boolean): Promise<string> {
-    const [xml] = await call<[string]>(path, DOMAIN, "GetXMLDesc", [inactive ? VIR_DOMAIN_XML_INACTIVE : 0], "u");
+    const [xml] = await call<[string]>(path, DOMAIN, "GetXMLDesc", [VIR_DOMAIN_XML_SECURE | (inactive ? VIR_DOMAIN_XML_INACTIVE : 0)], "u");
     return xml;
 }
 

@@ -3,12 +3,10 @@
 
 import cockpit from "cockpit";
 import readPersistenceScript from "./read-persistence.sh";
-import { parsePersistence, parseVfPersistence, type PersistedBinding, type PersistedVfCount } from "../model/persistence.ts";
-
-export function readPersistedBindings(etcRoot = "/etc"): Promise<PersistedBinding[]> {
-    return cockpit.script(readPersistenceScript, [etcRoot], { err: "message" })
-            .then(output => parsePersistence(output));
-}
+import {
+    parsePersistence, parsePreviousDrivers, parseVfPersistence, type PersistedBinding, type PersistedVfCount, type PreviousDriver,
+} from "../model/persistence.ts";
+import type { PciAddress } from "../model/pci-address.ts";
 
 /** Whether driverctl is installed (then "Keep after reboot" uses it). */
 export function hasDriverctl(): Promise<boolean> {
@@ -20,9 +18,13 @@ export function hasDriverctl(): Promise<boolean> {
 export interface KeptAfterReboot {
     bindings: PersistedBinding[];
     vfCounts: PersistedVfCount[];
+    /** The driver each prepared device had, recorded on the host. */
+    previousDrivers: Map<PciAddress, PreviousDriver>;
 }
 
-export function readKeptAfterReboot(etcRoot = "/etc"): Promise<KeptAfterReboot> {
-    return cockpit.script(readPersistenceScript, [etcRoot], { err: "message" })
-            .then(output => ({ bindings: parsePersistence(output), vfCounts: parseVfPersistence(output) }));
+export function readKeptAfterReboot(): Promise<KeptAfterReboot> {
+    return cockpit.script(readPersistenceScript, [], { err: "message" })
+            .then(output => ({
+                bindings: parsePersistence(output), vfCounts: parseVfPersistence(output), previousDrivers: parsePreviousDrivers(output),
+            }));
 }

@@ -27,7 +27,7 @@ export async function listDomainUuids(uri: string): Promise<string[]> {
 
 /** `virsh dominfo` is "Key:   value" lines; Name, State and Persistent are all we need. */
 export async function getDomainInfo(uri: string, uuid: string): Promise<VirshDomainInfo> {
-    const out = await virsh(uri, ["dominfo", uuid]);
+    const out = await virsh(uri, ["dominfo", "--domain", uuid]);
     const field = (key: string) => {
         const line = out.split("\n").find(l => l.startsWith(key + ":"));
         return line === undefined ? null : line.slice(key.length + 1).trim();
@@ -39,24 +39,26 @@ export async function getDomainInfo(uri: string, uuid: string): Promise<VirshDom
 }
 
 export function getDomainXml(uri: string, domain: string, inactive: boolean): Promise<string> {
-    return virsh(uri, ["dumpxml", ...(inactive ? ["--inactive"] : []), domain]);
+    // --security-info: a redefine from this XML must keep VNC/SPICE passwords.
+    // --domain: a VM named like an option ("--help") stays a name.
+    return virsh(uri, ["dumpxml", "--domain", domain, "--security-info", ...(inactive ? ["--inactive"] : [])]);
 }
 
 export async function defineXml(uri: string, xml: string): Promise<void> {
-    await virsh(uri, ["define", "/dev/stdin"], xml);
+    await virsh(uri, ["define", "--file", "/dev/stdin"], xml);
 }
 
 export async function createXml(uri: string, xml: string): Promise<void> {
-    await virsh(uri, ["create", "/dev/stdin"], xml);
+    await virsh(uri, ["create", "--file", "/dev/stdin"], xml);
 }
 
 /** QEMU only: StratoVirt's driver has no attach/detach. */
 export async function attachDevice(uri: string, domain: string, xml: string, flags: { config: boolean; live: boolean }): Promise<void> {
-    await virsh(uri, ["attach-device", domain, "/dev/stdin", ...flagArgs(flags)], xml);
+    await virsh(uri, ["attach-device", "--domain", domain, "--file", "/dev/stdin", ...flagArgs(flags)], xml);
 }
 
 export async function detachDevice(uri: string, domain: string, xml: string, flags: { config: boolean; live: boolean }): Promise<void> {
-    await virsh(uri, ["detach-device", domain, "/dev/stdin", ...flagArgs(flags)], xml);
+    await virsh(uri, ["detach-device", "--domain", domain, "--file", "/dev/stdin", ...flagArgs(flags)], xml);
 }
 
 function flagArgs({ config, live }: { config: boolean; live: boolean }): string[] {

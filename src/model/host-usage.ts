@@ -21,6 +21,8 @@ export interface UsageFacts {
     cockpitLocalAddresses: string[];
     /** disk kernel name -> mount points anywhere on it (partitions, LVM) */
     diskMounts: Map<string, string[]>;
+    /** Reads that failed ("ip: Cannot open netlink socket"): then the facts are not known. */
+    failures: string[];
 }
 
 export type UsageReason =
@@ -43,7 +45,8 @@ function sections(output: string): Map<string, string> {
     for (const line of output.split("\n")) {
         if (line.startsWith("@")) {
             current = line.slice(1).trim();
-            map.set(current, "");
+            if (!map.has(current)) // "@failed" may come more than once
+                map.set(current, "");
         } else if (current) {
             map.set(current, map.get(current) + line + "\n");
         }
@@ -105,7 +108,8 @@ export function parseUsageFacts(output: string): UsageFacts {
         if (name)
             diskMounts.set(name, collect(disk));
     }
-    return { interfaces, defaultRouteInterfaces, cockpitLocalAddresses: [...cockpitLocalAddresses], diskMounts };
+    const failures = (s.get("failed") ?? "").split("\n").filter(l => l.trim() !== "");
+    return { interfaces, defaultRouteInterfaces, cockpitLocalAddresses: [...cockpitLocalAddresses], diskMounts, failures };
 }
 
 /** The interface and every interface below it (bridge/bond ports, VLAN parents). */

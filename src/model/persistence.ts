@@ -151,3 +151,29 @@ export function keptVfEntries(rules: readonly PersistedVfCount[], snapshot: Host
         return { rule, status: { kind: "matches", numVfs: fn.sriov?.numVfs ?? null, onDriver: fn.driver } };
     });
 }
+
+/** The driver a device had before "Prepare", as the executor recorded it on the host. */
+export interface PreviousDriver {
+    vendorId: number;
+    deviceId: number;
+    driver: string;
+}
+
+/** "P<TAB>address<TAB>0x8086:0x10d3 e1000e" records of read-persistence.sh. */
+export function parsePreviousDrivers(output: string): Map<PciAddress, PreviousDriver> {
+    const out = new Map<PciAddress, PreviousDriver>();
+    for (const record of output.split("\n")) {
+        const [kind, address, line] = record.split("\t");
+        const m = /^0x([0-9a-f]{4}):0x([0-9a-f]{4}) ([A-Za-z0-9_][A-Za-z0-9_.+-]*)$/.exec(line ?? "");
+        if (kind === "P" && isPciAddress(address) && m)
+            out.set(address, { vendorId: parseInt(m[1], 16), deviceId: parseInt(m[2], 16), driver: m[3] });
+    }
+    return out;
+}
+
+/** The recorded driver of a device, if the record is for this very hardware (same IDs). */
+export function previousDriverOf(previous: ReadonlyMap<PciAddress, PreviousDriver>,
+                                 fn: { address: PciAddress; vendorId: number; deviceId: number }): string | null {
+    const p = previous.get(fn.address);
+    return p && p.vendorId === fn.vendorId && p.deviceId === fn.deviceId ? p.driver : null;
+}

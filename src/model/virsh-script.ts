@@ -65,7 +65,7 @@ function deviceScript(command: string, s: DeviceChangeScript): string {
     const lines = header();
     s.fragments.forEach((fragment, i) => {
         lines.push("", ...writeFile(`xml${i}`, fragment),
-                   `virsh -c ${shellQuote(uri)} ${command} ${shellQuote(s.domain)} "$xml${i}" ${flags}`,
+                   `virsh -c ${shellQuote(uri)} ${command} --domain ${shellQuote(s.domain)} --file "$xml${i}" ${flags}`,
                    `rm -f "$xml${i}"`);
     });
     return lines.join("\n") + "\n";
@@ -79,10 +79,10 @@ export function defineScript(connection: Connection, domain: string, newXml: str
         ...header(),
         "",
         `# The definition this change is based on:`,
-        `virsh -c ${uri} dumpxml --inactive ${shellQuote(domain)}`,
+        `virsh -c ${uri} dumpxml --inactive --security-info --domain ${shellQuote(domain)}`,
         "",
         ...writeFile("xml", newXml),
-        `virsh -c ${uri} define "$xml"`,
+        `virsh -c ${uri} define --file "$xml"`,
         `rm -f "$xml"`,
     ].join("\n") + "\n";
 }
@@ -93,7 +93,7 @@ export function createScript(connection: Connection, xml: string, mode: "define"
         ...header(),
         "",
         ...writeFile("xml", xml),
-        `virsh -c ${shellQuote(CONNECTION_URIS[connection])} ${mode} "$xml"`,
+        `virsh -c ${shellQuote(CONNECTION_URIS[connection])} ${mode} --file "$xml"`,
         `rm -f "$xml"`,
     ].join("\n") + "\n";
 }

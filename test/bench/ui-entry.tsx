@@ -69,7 +69,7 @@ async function run(readerOutput: string, pciIdsText: string, filters: string[]):
     createRoot(container).render(
         <Committed>
             <DeviceTable rows={rows} usage={new Map()} groups={groups} actions={actions}
-                         primaryAction={row => <DeviceAction fn={row.fn} onPrepare={() => {}} onReturn={() => {}} superuser={true} />}
+                         primaryAction={row => <DeviceAction fn={row.fn} onPrepare={() => {}} onReturn={() => {}} superuser={true} blocked={null} />}
                          labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />
         </Committed>);
     await painted();

@@ -41,8 +41,10 @@ describe("virsh automation scripts", () => {
         assert.match(script, /virsh -c qemu:\/\/\/system attach-device /);
         const calls = runWithFakeVirsh(script);
         assert.equal(calls.length, 1);
-        assert.deepEqual(calls[0].argv.slice(0, 4), ["-c", "qemu:///system", "attach-device", name]);
-        assert.deepEqual(calls[0].argv.slice(5), ["--config", "--live"]);
+        // --domain and --file: a VM named "--help" stays a name.
+        assert.deepEqual(calls[0].argv.slice(0, 5), ["-c", "qemu:///system", "attach-device", "--domain", name]);
+        assert.equal(calls[0].argv[5], "--file");
+        assert.deepEqual(calls[0].argv.slice(7), ["--config", "--live"]);
         assert.equal(calls[0].file.trim(), fragment);
     });
 
@@ -50,14 +52,14 @@ describe("virsh automation scripts", () => {
         const script = attachScript({ connection: "qemu", domain: "vm", fragments: [fragment, fragment.replace("0x02", "0x03")], config: true, live: false });
         const calls = runWithFakeVirsh(script);
         assert.equal(calls.length, 2);
-        assert.deepEqual(calls.map(c => c.argv.slice(5)), [["--config"], ["--config"]]);
+        assert.deepEqual(calls.map(c => c.argv.slice(7)), [["--config"], ["--config"]]);
         assert.match(calls[1].file, /slot='0x03'/);
     });
 
     test("detach renders detach-device; nothing to affect is an error", () => {
         const calls = runWithFakeVirsh(detachScript({ connection: "qemu", domain: "vm", fragments: [fragment], config: false, live: true }));
-        assert.deepEqual(calls[0].argv.slice(2, 4), ["detach-device", "vm"]);
-        assert.deepEqual(calls[0].argv.slice(5), ["--live"]);
+        assert.deepEqual(calls[0].argv.slice(2, 5), ["detach-device", "--domain", "vm"]);
+        assert.deepEqual(calls[0].argv.slice(7), ["--live"]);
         assert.throws(() => detachScript({ connection: "qemu", domain: "vm", fragments: [fragment], config: false, live: false }));
     });
 
@@ -66,8 +68,15 @@ describe("virsh automation scripts", () => {
         const script = defineScript("stratovirt", "sv", xml);
         const calls = runWithFakeVirsh(script);
         assert.deepEqual(calls.map(c => c.argv.slice(0, 3)), [["-c", "stratovirt:///system", "dumpxml"], ["-c", "stratovirt:///system", "define"]]);
+        assert.ok(calls[0].argv.includes("--security-info"), "the password survives the redefine");
+        assert.deepEqual(calls[0].argv.slice(-2), ["--domain", "sv"]);
         assert.equal(calls[1].file.trim(), xml);
         assert.doesNotMatch(script, /attach-device|--live/);
+    });
+
+    test("a VM named --help is a name, not an option", () => {
+        const calls = runWithFakeVirsh(attachScript({ connection: "qemu", domain: "--help", fragments: [fragment], config: true, live: false }));
+        assert.deepEqual(calls[0].argv.slice(3, 5), ["--domain", "--help"]);
     });
 
     test("create and define modes", () => {

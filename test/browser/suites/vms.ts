@@ -280,7 +280,7 @@ describe("Virtual machines through libvirt", () => {
             // The StratoVirt way: no attach-device, the edited stored definition is defined again.
             const script = await until(() => dialog.locator("#pt-assign-script").textContent(), t => (t ?? "").includes("define"),
                                        "the automation script");
-            assert.match(script!, new RegExp(`dumpxml --inactive ${VM}`));
+            assert.match(script!, new RegExp(`dumpxml --inactive --security-info --domain ${VM}`));
             assert.doesNotMatch(script!, /attach-device/);
             await assignAndClose(dialog);
 
