@@ -117,6 +117,7 @@ export const PassthroughPage = () => {
         Dialogs.show(
             <PrepareDialog snapshot={snapshot} address={fn.address} deviceName={deviceName(fn.address)}
                            vfioLoaded={vfioLoaded} driverctlAvailable={driverctlAvailable}
+                           alreadyKept={(bindings ?? []).map(b => b.address)}
                            hostUsage={toHostUsage(usage.get(fn.address))} otherHostUsage={others}
                            onClose={Dialogs.close} onFinished={afterBindingChange} />);
     };

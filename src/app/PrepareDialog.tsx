@@ -40,6 +40,8 @@ export interface PrepareDialogProps {
     /** /sys/bus/pci/drivers/vfio-pci exists; otherwise the plan loads it first. */
     vfioLoaded: boolean;
     driverctlAvailable: boolean;
+    /** Devices with a binding kept after reboot already (left as they are). */
+    alreadyKept: readonly PciAddress[];
     /** Host usage of this device. */
     hostUsage?: HostUsage;
     /** Host usage of other devices (its IOMMU group members), by address. */
@@ -52,7 +54,7 @@ export interface PrepareDialogProps {
 }
 
 export const PrepareDialog = ({
-    snapshot, address, deviceName, vfioLoaded, driverctlAvailable, hostUsage, otherHostUsage,
+    snapshot, address, deviceName, vfioLoaded, driverctlAvailable, alreadyKept, hostUsage, otherHostUsage,
     onClose, onFinished, execute = executePlan,
 }: PrepareDialogProps) => {
     const superuser = useSuperuser();
@@ -69,13 +71,13 @@ export const PrepareDialog = ({
     const blockers = useMemo(() => groupBlockers(snapshot, selected), [snapshot, selected]);
     const planned = useMemo((): { plan: Plan } | { error: string } => {
         try {
-            return { plan: planPrepare(snapshot, selected, { loadVfio: !vfioLoaded, keepAfterReboot: keep, driverctlAvailable, gettext }) };
+            return { plan: planPrepare(snapshot, selected, { loadVfio: !vfioLoaded, keepAfterReboot: keep, driverctlAvailable, alreadyKept, gettext }) };
         } catch (ex) {
             if (ex instanceof PlanError)
                 return { error: ex.message };
             throw ex;
         }
-    }, [snapshot, selected, vfioLoaded, keep, driverctlAvailable]);
+    }, [snapshot, selected, vfioLoaded, keep, driverctlAvailable, alreadyKept]);
 
     const usages = selected.map(a => ({ address: a, usage: a === address ? hostUsage : otherHostUsage?.get(a) }))
             .filter((u): u is { address: PciAddress; usage: HostUsage } => !!u.usage && u.usage.reasons.length > 0);

@@ -40,6 +40,8 @@ export interface PrepareOptions {
     /** Whether vfio-pci must be loaded first (it is not under /sys/bus/pci/drivers yet). */
     loadVfio: boolean;
     keepAfterReboot: boolean;
+    /** Devices with a binding kept after reboot already. */
+    alreadyKept?: readonly PciAddress[];
     driverctlAvailable: boolean;
     gettext?: Gettext;
 }
@@ -111,8 +113,15 @@ export function planPrepare(snapshot: HostSnapshot, addresses: readonly PciAddre
 
     if (opts.keepAfterReboot) {
         const method: PersistMethod = opts.driverctlAvailable ? "driverctl" : "udev";
-        for (const { address } of devices)
-            steps.push(step(_, "persist", { kind: "persist", address, method }, [], [{ kind: "unpersist", address, method }]));
+        // Only what this plan moves: a device already on vfio-pci may be held
+        // by a running VM (driverctl would unbind and reprobe it), and an entry
+        // kept before stays as it is (so a rollback cannot delete it).
+        for (const { address } of changed) {
+            if (opts.alreadyKept?.includes(address))
+                notes.push(format(_("$0 is already kept on vfio-pci after reboot."), address));
+            else
+                steps.push(step(_, "persist", { kind: "persist", address, method }, [], [{ kind: "unpersist", address, method }]));
+        }
         notes.push(method === "driverctl"
             ? _("driverctl saves the override and applies it at every boot.")
             : _("A udev rule sets driver_override at boot, only for this address with the same vendor and device ID, " +

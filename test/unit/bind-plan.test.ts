@@ -72,6 +72,16 @@ describe("planPrepare", () => {
         assert.ok(withUdev.notes.some(n => /same vendor and device ID/.test(n)));
     });
 
+    test("keeps only the devices the plan moves, and leaves an entry kept before alone", () => {
+        // The GPU's audio function is already on vfio-pci (a VM may hold it): not persisted again.
+        const snap = snapshotOf(smallHost.map(f => f.address === "0000:01:00.1" ? { ...f, driver: "vfio-pci" } : f));
+        const plan = planPrepare(snap, [at("0000:01:00.0"), at("0000:01:00.1")], { ...prepareOpts, keepAfterReboot: true, driverctlAvailable: true });
+        assert.deepEqual(plan.steps.filter(s => s.action.kind === "persist").map(s => "address" in s.action && s.action.address), ["0000:01:00.0"]);
+        const kept = planPrepare(small, [at("0000:00:02.0")], { ...prepareOpts, keepAfterReboot: true, alreadyKept: [at("0000:00:02.0")] });
+        assert.deepEqual(kept.steps.filter(s => s.action.kind === "persist" || s.rollback.some(r => r.kind === "unpersist")), []);
+        assert.ok(kept.notes.some(n => /already kept/.test(n)));
+    });
+
     test("prepares a group in address order and refuses what it must not touch", () => {
         const plan = planPrepare(small, [at("0000:01:00.1"), at("0000:01:00.0")], prepareOpts);
         assert.deepEqual(plan.devices.map(d => d.address), ["0000:01:00.0", "0000:01:00.1"]);
