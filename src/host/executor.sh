@@ -221,7 +221,9 @@ net_pci() {
 # Interfaces that carry a default route or a Cockpit (or ssh) connection, one
 # per line; "?<why>" when that cannot be told.
 host_interfaces() {
-    routes=$(ip -o -4 route show default 2>&1 && ip -o -6 route show default 2>&1) || { echo "?ip: $routes"; return; }
+    routes=$(ip -o -4 route show default 2>&1) || { echo "?ip: $routes"; return; }
+    routes="$routes
+$(ip -o -6 route show default 2>/dev/null)" # IPv6 may be off: not an error
     printf '%s\n' "$routes" | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1) }'
     conns=$(ss -Htnp state established 2>&1) || { echo "?ss: $conns"; return; }
     addrs=$(ip -o addr show 2>&1) || { echo "?ip: $addrs"; return; }

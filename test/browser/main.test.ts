@@ -6,6 +6,7 @@ import { startSession, stopSession } from "./session.ts";
 import "./suites/inventory.ts";
 import "./suites/readiness.ts";
 import "./suites/binding.ts";
+import "./suites/safety.ts";
 import "./suites/vms.ts";
 import "./suites/sriov.ts";
 import "./suites/persistence.ts";

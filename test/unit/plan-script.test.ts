@@ -108,11 +108,12 @@ describe("renderPlanScript", () => {
     });
 
     test("writes the same udev rule as the executor", async () => {
-        const onVfio = smallHost.map(f => f.address === "0000:00:02.0" ? { ...f, driver: "vfio-pci" } : f);
-        const byScript = fakeRoots("udev-script", onVfio);
-        const byExecutor = fakeRoots("udev-executor", onVfio);
+        const byScript = fakeRoots("udev-script", smallHost);
+        const byExecutor = fakeRoots("udev-executor", smallHost);
         const snap = parseSnapshot(runReader(byScript.sysfs));
-        const plan = planPrepare(snap, [at("0000:00:02.0")], { loadVfio: false, keepAfterReboot: true, driverctlAvailable: false });
+        const full = planPrepare(snap, [at("0000:00:02.0")], { loadVfio: false, keepAfterReboot: true, driverctlAvailable: false });
+        // The persist step alone: the fake tree binds nothing, so the binding steps' checks would stop the script.
+        const plan = { ...full, steps: full.steps.filter(s => s.action.kind === "persist") };
         assert.deepEqual(plan.steps.map(s => s.action.kind), ["persist"]);
         const result = spawnSync("/bin/sh", ["-c", renderPlanScript(plan, undefined, byScript)], { encoding: "utf8" });
         assert.equal(result.status, 0, result.stderr);

@@ -21,7 +21,7 @@ const VM = "pt-test";
 const NOSLOT = "pt-noslot";
 const DEFINED = "pt-define";
 const CREATED = "pt-create";
-const URI_KEY = "passthrough:stratovirt-uri";
+const HOST_CONFIG = "/etc/cockpit/passthrough.conf";
 const LIBVIRT_UNITS = "libvirtd.service libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket";
 
 const virsh = (args: string) => guest(`LC_ALL=C virsh -c qemu:///system ${args}`);
@@ -101,10 +101,6 @@ describe("Virtual machines through libvirt", () => {
     let original = "";
 
     after(async () => {
-        try {
-            const frame = await openPage();
-            await frame.evaluate(key => window.localStorage.removeItem(key), URI_KEY);
-        } catch { /* the browser may be gone */ }
         await cleanGuest();
     });
 
@@ -267,10 +263,16 @@ describe("Virtual machines through libvirt", () => {
         await until(() => hostDriver(DEV), d => d === "e1000e", "00:02.0 back on e1000e");
     });
 
-    browserTest("the virsh (StratoVirt) path assigns and unassigns through the stored definition", async () => {
+    browserTest("the virsh (StratoVirt) path assigns and unassigns through the stored definition, keeping a VNC password", async () => {
+        // The URI comes from the host's root-owned file; a URI in the browser's storage is ignored.
+        await guest(["sh", "-c", `printf '# tests\\nstratovirt-uri = qemu:///system\\n' > ${HOST_CONFIG}`]);
+        // A password the page must not lose: it is only in the XML read with --security-info.
+        const withPassword = original.replace("</devices>", "<graphics type='vnc' port='-1' autoport='yes' passwd='secret'/></devices>");
+        await defineDomain(withPassword);
+        const before = await inactiveXml(VM);
         let frame = await openPage();
         await admin();
-        await frame.evaluate(([key, uri]) => window.localStorage.setItem(key, uri), [URI_KEY, "qemu:///system"]);
+        await frame.evaluate(([key, uri]) => window.localStorage.setItem(key, uri), ["passthrough:stratovirt-uri", "qemu+ext:///system?command=/bin/false"]);
         try {
             frame = await openPage();
             const card = vmRow(frame, "stratovirt", VM);
@@ -286,13 +288,17 @@ describe("Virtual machines through libvirt", () => {
 
             const xml = await inactiveXml(VM);
             assert.deepEqual(hostdevAddresses(xml), [DEV]);
+            assert.match(await virsh(`dumpxml --inactive --security-info ${VM}`), /passwd='secret'/, "the VNC password is kept");
             await until(() => card.locator(`.pt-vm-hostdev[data-address="${DEV}"]`).count(), n => n === 1, "the VM card lists the device");
 
             await card.getByRole("button", { name: `Remove ${DEV} from ${VM}` }).click();
             await until(() => card.locator(".pt-vm-hostdev").count(), n => n === 0, "the device gone from the card");
-            assert.equal(canonicalXml(await inactiveXml(VM)), canonicalXml(original), "back to the original definition");
+            assert.equal(canonicalXml(await inactiveXml(VM)), canonicalXml(before), "back to the definition before");
+            assert.match(await virsh(`dumpxml --inactive --security-info ${VM}`), /passwd='secret'/, "still there after unassign");
         } finally {
-            await frame.evaluate(key => window.localStorage.removeItem(key), URI_KEY);
+            await frame.evaluate(key => window.localStorage.removeItem(key), "passthrough:stratovirt-uri");
+            await guest(["rm", "-f", HOST_CONFIG]);
+            await defineDomain(original);
         }
     });
 
