@@ -32,5 +32,9 @@ elif [ -f /etc/default/grub ]; then
         command -v "$tool" >/dev/null 2>&1 && { echo "bootloader	grub-default	$tool"; break; }
     done
     while IFS= read -r line || [ -n "$line" ]; do echo "default_grub	$line"; done < /etc/default/grub
+    for f in /etc/default/grub.d/*.cfg; do
+        [ -f "$f" ] || continue
+        while IFS= read -r line || [ -n "$line" ]; do echo "grub_dropin	$line"; done < "$f"
+    done
 fi
 exit 0

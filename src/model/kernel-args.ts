@@ -29,36 +29,69 @@ export function grubbyArgv(args: readonly string[]): string[] {
     return ["grubby", "--update-kernel=ALL", `--args=${args.join(" ")}`];
 }
 
-const CMDLINE_VAR = "GRUB_CMDLINE_LINUX_DEFAULT";
+const VARS = ["GRUB_CMDLINE_LINUX_DEFAULT", "GRUB_CMDLINE_LINUX"] as const;
+type CmdlineVar = typeof VARS[number];
 
-/** Adds `args` to GRUB_CMDLINE_LINUX_DEFAULT, keeping everything else as it is.
- * Idempotent: arguments already there are not added again. Returns null when
- * nothing needs to change. */
-export function addArgsToDefaultGrub(content: string, args: readonly string[]): string | null {
+/** Any assignment of the variable, in any form (quoted or not, exported, with a comment after). */
+const assignmentRe = (name: CmdlineVar) => new RegExp(`^\\s*(?:export\\s+)?${name}=`);
+/** The one form this page edits: NAME="plain words" (or 'plain words'), nothing
+ * after. No $, `, \\ or quotes inside: nothing a shell would expand. */
+const plainRe = (name: CmdlineVar) => new RegExp(`^(\\s*(?:export\\s+)?${name}=)(["'])([^"$\`\\\\']*)\\2\\s*$`);
+
+export type GrubEdit =
+    | { kind: "unchanged" }
+    | { kind: "edit"; content: string }
+    /** Not safe to edit: the admin does it, with this reason. */
+    | { kind: "manual"; reason: string };
+
+/** Adds `args` to the assignment that wins: the last GRUB_CMDLINE_LINUX_DEFAULT
+ * (or, without one, the last GRUB_CMDLINE_LINUX), only when it is one plain
+ * double-quoted string. A drop-in (/etc/default/grub.d/*.cfg, sourced after)
+ * that sets the variable wins over the file: then it is left to the admin. */
+export function editDefaultGrub(content: string, args: readonly string[], dropIns: readonly string[] = []): GrubEdit {
     const lines = content.split("\n");
-    const re = new RegExp(`^(\\s*${CMDLINE_VAR}=)(["']?)(.*?)\\2\\s*$`);
-    const index = lines.findIndex(l => re.test(l));
+    const name = VARS.find(v => lines.some(l => assignmentRe(v).test(l))) ?? VARS[0];
+    if (dropIns.some(d => d.split("\n").some(l => assignmentRe(name).test(l))))
+        return { kind: "manual", reason: `${name} is set in /etc/default/grub.d` };
+    const index = lines.map(l => assignmentRe(name).test(l)).lastIndexOf(true);
     if (index < 0) {
-        const body = args.join(" ");
         const sep = content === "" || content.endsWith("\n") ? "" : "\n";
-        return `${content}${sep}${CMDLINE_VAR}="${body}"\n`;
+        return { kind: "edit", content: `${content}${sep}${name}="${args.join(" ")}"\n` };
     }
-    const [, prefix, , value] = re.exec(lines[index])!;
-    const present = parseCmdline(value);
+    const m = plainRe(name).exec(lines[index]);
+    if (!m)
+        return { kind: "manual", reason: `${name} in /etc/default/grub is not a plain quoted value: ${lines[index].trim()}` };
+    const present = parseCmdline(m[3]);
     const missing = missingArgs(present, args);
     if (missing.length === 0)
-        return null;
-    lines[index] = `${prefix}"${[...present, ...missing].join(" ")}"`;
-    return lines.join("\n");
+        return { kind: "unchanged" };
+    lines[index] = `${m[1]}"${[...present, ...missing].join(" ")}"`;
+    return { kind: "edit", content: lines.join("\n") };
 }
 
-/** Arguments configured in /etc/default/grub (both CMDLINE variables). */
-export function argsInDefaultGrub(content: string): string[] {
+/** The edited file, null when nothing needs to change; throws when the file is not safe to edit. */
+export function addArgsToDefaultGrub(content: string, args: readonly string[], dropIns: readonly string[] = []): string | null {
+    const edit = editDefaultGrub(content, args, dropIns);
+    if (edit.kind === "manual")
+        throw new Error(edit.reason);
+    return edit.kind === "edit" ? edit.content : null;
+}
+
+/** Arguments configured for the next boot: the last assignment of each
+ * variable wins (the file is sourced), drop-ins after the file. */
+export function argsInDefaultGrub(content: string, dropIns: readonly string[] = []): string[] {
     const found: string[] = [];
-    for (const line of content.split("\n")) {
-        const m = /^\s*GRUB_CMDLINE_LINUX(?:_DEFAULT)?=(["']?)(.*?)\1\s*$/.exec(line);
-        if (m)
-            found.push(...parseCmdline(m[2]));
+    for (const name of VARS) {
+        let value: string[] = [];
+        for (const text of [content, ...dropIns]) {
+            for (const line of text.split("\n")) {
+                if (!assignmentRe(name).test(line))
+                    continue;
+                const m = new RegExp(`^\\s*(?:export\\s+)?${name}=(["']?)(.*?)\\1\\s*(?:#.*)?$`).exec(line);
+                value = m ? parseCmdline(m[2]) : [];
+            }
+        }
+        found.push(...value);
     }
     return found;
 }

@@ -47,6 +47,8 @@ export function parseReadinessOutput(output: string, kernelLog: string | null): 
         unsafeInterrupts: unsafe === null ? null : unsafe === "Y" || unsafe === "1",
         bootloader,
         defaultGrub: values.has("default_grub") ? all("default_grub").join("\n") + "\n" : null,
+        // All drop-in lines as one text: only which assignments they hold matters.
+        defaultGrubDropIns: values.has("grub_dropin") ? [all("grub_dropin").join("\n") + "\n"] : [],
         grubbyArgs: one("grubby_args"),
     };
 }

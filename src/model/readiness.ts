@@ -1,7 +1,7 @@
 /* Host readiness: can this host pass devices through, and if not, what to do.
  * Every check has a status, the evidence it was judged on, and advice. */
 
-import { addArgsToDefaultGrub, argsInDefaultGrub, missingArgs, parseCmdline, wantedKernelArgs,
+import { argsInDefaultGrub, editDefaultGrub, missingArgs, parseCmdline, wantedKernelArgs,
     type Bootloader, type IommuVendor } from "./kernel-args.ts";
 import { format, type Gettext } from "./translate.ts";
 
@@ -27,6 +27,8 @@ export interface ReadinessFacts {
     bootloader: Bootloader;
     /** /etc/default/grub when it exists */
     defaultGrub: string | null;
+    /** /etc/default/grub.d/*.cfg, in the order grub-mkconfig sources them */
+    defaultGrubDropIns: string[];
     /** Arguments of the default kernel entry according to grubby, when grubby exists */
     grubbyArgs: string | null;
 }
@@ -75,7 +77,7 @@ export function iommuLogLines(log: string, limit = 12): string[] {
 function configuredArgs(facts: ReadinessFacts): string[] | null {
     switch (facts.bootloader.kind) {
     case "grubby": return facts.grubbyArgs === null ? null : parseCmdline(facts.grubbyArgs);
-    case "grub-default": return facts.defaultGrub === null ? null : argsInDefaultGrub(facts.defaultGrub);
+    case "grub-default": return facts.defaultGrub === null ? null : argsInDefaultGrub(facts.defaultGrub, facts.defaultGrubDropIns);
     case "unknown": return null;
     }
 }
@@ -169,9 +171,18 @@ export function checkCmdline(facts: ReadinessFacts, _: Gettext): Check {
                            missingNextBoot.join(" ")),
         };
     }
-    const newDefaultGrub = facts.bootloader.kind === "grub-default"
-        ? addArgsToDefaultGrub(facts.defaultGrub ?? "", missingNextBoot)
-        : null;
+    let newDefaultGrub: string | null = null;
+    if (facts.bootloader.kind === "grub-default") {
+        const edit = editDefaultGrub(facts.defaultGrub ?? "", missingNextBoot, facts.defaultGrubDropIns);
+        // A file this page cannot edit safely is never rewritten: exact instructions instead.
+        if (edit.kind === "manual")
+            return {
+                ...base, status, summary, fixes: [],
+                advice: format(_("Add \"$0\" to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub yourself ($1), run $2, then reboot."),
+                               missingNextBoot.join(" "), edit.reason, facts.bootloader.mkconfig.join(" ")),
+            };
+        newDefaultGrub = edit.kind === "edit" ? edit.content : null;
+    }
     return {
         ...base, status, summary,
         advice: _("Add the arguments for every installed kernel, then reboot."),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { checkCmdline, checkInterruptRemapping, checkIommu, checkVfio, iommuVendor, readinessChecks, verdict } from "../../src/model/readiness.ts";
-import { addArgsToDefaultGrub, argsInDefaultGrub, grubbyArgv, lineDiff } from "../../src/model/kernel-args.ts";
+import { addArgsToDefaultGrub, argsInDefaultGrub, editDefaultGrub, grubbyArgv, lineDiff } from "../../src/model/kernel-args.ts";
 import { parseReadinessOutput } from "../../src/model/readiness-facts.ts";
 import { identity as _ } from "../../src/model/translate.ts";
 import { amdHost, intelIommuOff, intelNoInterruptRemapping, intelReady, kunpengSmmu, noBootloader, vfioMissing } from "../fixtures/readiness-hosts.ts";
@@ -105,6 +105,38 @@ describe("vfio-pci", () => {
         const vfio = checkVfio(amdHost, _);
         assert.equal(vfio.status, "warning");
         assert.deepEqual(vfio.fixes, [{ kind: "load-vfio" }, { kind: "load-vfio-at-boot" }]);
+    });
+});
+
+describe("kernel arguments in /etc/default/grub: only a plain last assignment is edited", () => {
+    const args = ["intel_iommu=on", "iommu=pt"];
+    test("a trailing comment: not rewritten, the admin is told exactly what to do", () => {
+        const edit = editDefaultGrub('GRUB_CMDLINE_LINUX_DEFAULT="quiet" # see bug 1\n', args);
+        assert.equal(edit.kind, "manual");
+        assert.match(edit.kind === "manual" ? edit.reason : "", /not a plain quoted value/);
+        const check = checkCmdline({ ...intelIommuOff, defaultGrub: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet" # see bug 1\n' }, _);
+        assert.deepEqual(check.fixes, []);
+        assert.match(check.advice ?? "", /yourself.*update-grub/);
+    });
+
+    test("a repeated assignment: the last one is edited, and only the last one counts as configured", () => {
+        const grub = 'GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"\nGRUB_CMDLINE_LINUX_DEFAULT="quiet splash"\n';
+        assert.deepEqual(argsInDefaultGrub(grub), ["quiet", "splash"]);
+        const edit = editDefaultGrub(grub, args);
+        assert.equal(edit.kind === "edit" && edit.content.split("\n")[1], 'GRUB_CMDLINE_LINUX_DEFAULT="quiet splash intel_iommu=on iommu=pt"');
+        assert.equal(edit.kind === "edit" && edit.content.split("\n")[0], 'GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"', "the first left alone");
+    });
+
+    test("the export form keeps its export and its arguments", () => {
+        const edit = editDefaultGrub('export GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', args);
+        assert.deepEqual(edit, { kind: "edit", content: 'export GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"\n' });
+    });
+
+    test("a grub.d drop-in that sets the variable wins: left to the admin, and its arguments are the ones configured", () => {
+        const dropIn = 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT console=ttyS0"\n';
+        assert.equal(editDefaultGrub('GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', args, [dropIn]).kind, "manual");
+        assert.deepEqual(argsInDefaultGrub('GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"\n', ['GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"\n']),
+                         ["console=ttyS0"]);
     });
 });
 
