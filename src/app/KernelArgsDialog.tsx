@@ -35,7 +35,7 @@ export const KernelArgsDialog = ({ fix, currentDefaultGrub, onDone }: {
     const apply = () => {
         setBusy(true);
         setError(null);
-        applyKernelArgs(fix.args, fix.bootloader)
+        applyKernelArgs(fix.args)
                 .then(() => { Dialogs.close(); onDone() })
                 .catch(ex => { setError(ex.message ?? String(ex)); setBusy(false) });
     };

@@ -33,6 +33,8 @@
 #   rollback                     undo everything this process changed, newest first -> problems, if any
 #   modules-load                 writes /etc/modules-load.d/cockpit-passthrough.conf (load vfio-pci at boot)
 #   kernel-args <arg>...         adds kernel arguments with grubby, or to /etc/default/grub and regenerates
+#                                (restoring the file if that fails); "rejected manual: ..." when the file
+#                                is not safe to edit
 #   clear-report                 forgets the report of an interrupted change (after the page showed it)
 # Answers: "ok<TAB>value", "error<TAB>message" (the kernel refused),
 #          "rejected<TAB>reason" (refused here, nothing written),
@@ -547,6 +549,67 @@ persist_vfs() {
     fi
 }
 
+# ---- Kernel arguments: one privileged step (edit, regenerate, restore) ----
+# The same rules as src/model/kernel-args.ts editDefaultGrub: only the last
+# GRUB_CMDLINE_LINUX_DEFAULT (else GRUB_CMDLINE_LINUX) assignment, only when it
+# is one plain quoted value; not when a grub.d drop-in sets it. Anything else
+# is refused with "manual: <why>" and the file is not touched.
+GRUB_ASSIGN='^[[:space:]]*(export[[:space:]]+)?'
+
+kernel_args() {
+    args=$1
+    if command -v grubby >/dev/null 2>&1; then
+        if out=$(timeout 300 grubby --update-kernel=ALL --args="$args" 2>&1); then answer ok grubby; else answer error "$out"; fi
+        return
+    fi
+    f=$etc/default/grub
+    if command -v update-grub >/dev/null 2>&1; then set -- update-grub
+    elif command -v grub-mkconfig >/dev/null 2>&1; then set -- grub-mkconfig -o /boot/grub/grub.cfg
+    elif command -v grub2-mkconfig >/dev/null 2>&1; then set -- grub2-mkconfig -o /boot/grub2/grub.cfg
+    else answer rejected "manual: no grubby, update-grub or grub-mkconfig"; return
+    fi
+    var=GRUB_CMDLINE_LINUX_DEFAULT
+    if ! grep -Eq "${GRUB_ASSIGN}$var=" "$f" 2>/dev/null && grep -Eq "${GRUB_ASSIGN}GRUB_CMDLINE_LINUX=" "$f" 2>/dev/null; then
+        var=GRUB_CMDLINE_LINUX
+    fi
+    for d in "$etc"/default/grub.d/*.cfg; do
+        if [ -f "$d" ] && grep -Eq "${GRUB_ASSIGN}$var=" "$d"; then answer rejected "manual: $var is set in /etc/default/grub.d"; return; fi
+    done
+    last=$(grep -En "${GRUB_ASSIGN}$var=" "$f" 2>/dev/null | tail -n 1)
+    n=${last%%:*} line=${last#*:}
+    if [ -z "$last" ]; then
+        value=
+    elif printf '%s\n' "$line" | grep -Eq "${GRUB_ASSIGN}$var=(\"[^\"'\$\`\\\\]*\"|'[^\"'\$\`\\\\]*')[[:space:]]*\$"; then
+        value=$(printf '%s\n' "${line#*=}" | sed 's/[[:space:]]*$//')
+        value=${value#?}
+        value=${value%?}
+    else
+        answer rejected "manual: $var in /etc/default/grub is not a plain quoted value: $line"
+        return
+    fi
+    new=$value changed=
+    for a in $args; do
+        case " $value " in *" $a "*) ;; *) new="${new:+$new }$a" changed=1 ;; esac
+    done
+    if [ -z "$changed" ]; then answer ok unchanged; return; fi
+    note "file:$f" || { answer error "cannot record the undo of this change"; return; }
+    if [ -z "$last" ]; then
+        { cat "$f" 2>/dev/null; printf '%s="%s"\n' "$var" "$new"; } > "$f.tmp"
+    else
+        prefix=${line%%=*}
+        awk -v n="$n" -v repl="$prefix=\"$new\"" 'NR == n { print repl; next } { print }' "$f" > "$f.tmp"
+    fi &&
+        chmod 0644 "$f.tmp" && mv -f "$f.tmp" "$f" || { rm -f "$f.tmp"; answer error "cannot write $f"; return; }
+    if out=$(timeout 300 "$@" 2>&1); then
+        answer ok "$*"
+    else
+        # Leave the bootloader as it was: the file back now, not only at rollback.
+        saved=$(grep "^file|$f|" "$journal" | head -n 1 | cut -d'|' -f3)
+        if [ -n "$saved" ] && [ "$saved" != - ]; then cp -p "$saved" "$f"; fi
+        answer error "$* failed, $f restored: $(printf '%s' "$out" | tail -n 3)"
+    fi
+}
+
 # ---- The host lock -------------------------------------------------------
 
 user=${SUDO_USER:-$(id -un 2>/dev/null)}
@@ -731,6 +794,17 @@ while IFS= read -r line; do
     rollback)
         roll_back requested
         answer ok "$problems"
+        ;;
+    kernel-args)
+        # One or more arguments, each key or key=value from a small alphabet.
+        args=$(printf '%s' "$rest" | tr '\t' ' ')
+        ok=1 count=0
+        for a in $args; do
+            count=$((count + 1))
+            if [ ${#a} -gt 64 ] || ! printf '%s\n' "$a" | grep -Eqx '[a-z0-9_.-]+(=[A-Za-z0-9_.,:-]+)?'; then ok=; fi
+        done
+        if [ -z "$ok" ] || [ "$count" -eq 0 ] || [ "$count" -gt 8 ]; then answer rejected "bad kernel arguments: $args"; continue; fi
+        kernel_args "$args"
         ;;
     clear-report)
         rm -f "$run/report"

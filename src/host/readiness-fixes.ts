@@ -1,11 +1,11 @@
-/* The fixes the readiness section offers. Each is verified by re-reading the
- * facts afterwards; the bootloader edit is rolled back if regenerating fails. */
+/* The fixes the readiness section offers, each one executor step under the
+ * host lock. Each is verified by re-reading the facts afterwards; the
+ * executor restores the bootloader file if regenerating fails. */
 
 import cockpit from "cockpit";
 import { busyText } from "../model/busy.ts";
 import type { ExecReply } from "../model/executor-ops.ts";
 import { runOne } from "./executor.ts";
-import { addArgsToDefaultGrub, DEFAULT_GRUB, grubbyArgv, type Bootloader } from "../model/kernel-args.ts";
 
 /** The page's own file; nothing else in modules-load.d is edited (executor op "modules-load"). */
 export const VFIO_MODULES_LOAD = "/etc/modules-load.d/cockpit-passthrough.conf";
@@ -29,38 +29,9 @@ function throwUnlessOk(reply: ExecReply): void {
     }
 }
 
-export async function readDefaultGrub(): Promise<string | null> {
-    const file = cockpit.file(DEFAULT_GRUB, { superuser: "try" });
-    try {
-        return await file.read();
-    } finally {
-        file.close();
-    }
-}
-
-/** Adds kernel arguments for every installed kernel with the distribution's tool. */
-export async function applyKernelArgs(args: string[], bootloader: Bootloader): Promise<void> {
-    if (bootloader.kind === "grubby") {
-        await cockpit.spawn(grubbyArgv(args), { superuser: "require", err: "message" });
-        return;
-    }
-    if (bootloader.kind !== "grub-default")
-        throw new Error("No supported bootloader configuration");
-
-    const file = cockpit.file(DEFAULT_GRUB, { superuser: "require" });
-    try {
-        const before = await file.read() ?? "";
-        const after = addArgsToDefaultGrub(before, args);
-        if (after === null)
-            return; // already there: applying twice adds them once
-        await file.replace(after);
-        try {
-            await cockpit.spawn(bootloader.mkconfig, { superuser: "require", err: "message" });
-        } catch (ex) {
-            await file.replace(before); // leave the bootloader as it was
-            throw ex;
-        }
-    } finally {
-        file.close();
-    }
+/** Adds kernel arguments for every installed kernel with the distribution's
+ * tool: one executor step on the host (edit, regenerate, restore on failure),
+ * under the host lock. */
+export async function applyKernelArgs(args: string[]): Promise<void> {
+    throwUnlessOk(await runOne({ op: "kernel-args", args }));
 }

@@ -49,7 +49,9 @@ export type ExecOp =
     /** Forget the report of a change that was interrupted and undone. */
     | { op: "clear-report" }
     /** Load vfio-pci at boot (the page's own modules-load.d file). */
-    | { op: "modules-load" };
+    | { op: "modules-load" }
+    /** Add kernel arguments (grubby, or /etc/default/grub + regeneration, restored on failure). */
+    | { op: "kernel-args"; args: string[] };
 
 export type ExecReply =
     | { status: "ok"; value: string }
@@ -117,6 +119,10 @@ export function invalidReason(op: ExecOp): string | null {
         return badDriver(op.driver);
     case "modprobe-vfio": case "commit": case "rollback": case "clear-report": case "modules-load":
         return null;
+    case "kernel-args":
+        return op.args.length > 0 && op.args.length <= 8 && op.args.every(a => a.length <= 64 && /^[a-z0-9_.-]+(=[A-Za-z0-9_.,:-]+)?$/.test(a))
+            ? null
+            : `bad kernel arguments ${JSON.stringify(op.args)}`;
     }
 }
 
@@ -138,6 +144,7 @@ export function encodeOp(op: ExecOp): string {
     case "has-driver": return ["has-driver", op.driver].join("\t");
     case "modprobe-vfio": return ["modprobe", "vfio-pci"].join("\t");
     case "commit": case "rollback": case "clear-report": case "modules-load": return op.op;
+    case "kernel-args": return ["kernel-args", ...op.args].join("\t");
     case "persist": case "unpersist":
         return [`${op.op}-${op.method}`, op.address].join("\t");
     }

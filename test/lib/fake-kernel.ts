@@ -137,7 +137,7 @@ export class FakeKernel implements ExecutorChannel {
         switch (op.op) {
         // The host-side journal is the real executor's (tested in executor.test.ts
         // and in the VM); this model does the page's own steps and rollbacks.
-        case "commit": case "rollback": case "clear-report": case "modules-load": return ok();
+        case "commit": case "rollback": case "clear-report": case "modules-load": case "kernel-args": return ok();
         case "read-driver": return ok(dev!.driver ?? "");
         case "read-override": return ok(dev!.override ?? "");
         case "read-group": return ok(String(dev!.group));

@@ -14,6 +14,7 @@ import { describe, test } from "node:test";
 
 import type { PciAddress } from "../../src/model/pci-address.ts";
 import type { DriverName } from "../../src/model/plan.ts";
+import { editDefaultGrub } from "../../src/model/kernel-args.ts";
 import { parseRecoveryReport } from "../../src/model/recovery.ts";
 import { smallHost } from "../fixtures/small-host.ts";
 import { writeFakeSysfs } from "../lib/fake-sysfs.ts";
@@ -113,21 +114,16 @@ describe("the journal: the host undoes what the page cannot", () => {
         const ex = startExecutor(roots);
         for (const step of prepareSteps(ex))
             assert.equal((await step()).status, "ok");
-        // Kernel's part: bind e1000e back when asked, so the verification holds.
+        // The kernel's part, in the write path: a bind of e1000e binds it, so the verification holds.
         moveDriver(roots.sysfs, NIC, null);
-        const bindFile = path.join(roots.sysfs, "bus/pci/drivers/e1000e/bind");
-        fs.writeFileSync(bindFile, "");
-        const watcher = fs.watch(bindFile, () => {
-            if (fs.readFileSync(bindFile, "utf8").trim() === NIC && !fs.existsSync(devFile(roots.sysfs, NIC, "driver")))
-                moveDriver(roots.sysfs, NIC, "e1000e");
-        });
-        try {
-            process.kill(ex.pid, "SIGTERM");
-            await ex.close();
-            await waitFor("the report", () => fs.existsSync(path.join(roots.run, "report")));
-        } finally {
-            watcher.close();
-        }
+        const driverLink = devFile(roots.sysfs, NIC, "driver");
+        const target = path.relative(path.dirname(fs.realpathSync(devFile(roots.sysfs, NIC, "vendor"))), path.join(roots.sysfs, "bus/pci/drivers/e1000e"));
+        tool(roots.binDir, "tee", `/usr/bin/tee "$@" || exit
+case "$1" in */drivers/e1000e/bind) ln -s ${JSON.stringify(target)} ${JSON.stringify(driverLink)} ;; esac`);
+        process.kill(ex.pid, "SIGTERM");
+        // Its input is still open: the signal alone makes it roll back.
+        await waitFor("the report", () => fs.existsSync(path.join(roots.run, "report")));
+        await ex.close();
         const report = parseRecoveryReport(fs.readFileSync(path.join(roots.run, "report"), "utf8"));
         assert.deepEqual(report?.entries, [{ kind: "device", address: NIC, expected: "e1000e", actual: "e1000e", restored: true }]);
         assert.equal(fs.readFileSync(devFile(roots.sysfs, NIC, "driver_override"), "utf8"), "\n");
@@ -248,5 +244,78 @@ describe("the executor's own policy", () => {
     test("more VFs than sriov_totalvfs", async () => {
         const { roots } = host();
         await refused(roots, { op: "write", write: { file: "sriov_numvfs", address: at("0000:00:04.0"), count: 5 } }, /at most 4 VFs/);
+    });
+});
+
+describe("kernel arguments: one step on the host, the same rules as the page's preview", () => {
+    const ARGS = ["intel_iommu=on", "iommu=pt"];
+    function grubHost(content: string, dropIn?: string, mkconfig = "exit 0") {
+        const { roots } = host();
+        fs.mkdirSync(path.join(roots.etc, "default/grub.d"), { recursive: true });
+        fs.writeFileSync(path.join(roots.etc, "default/grub"), content);
+        if (dropIn !== undefined)
+            fs.writeFileSync(path.join(roots.etc, "default/grub.d/50-cloud.cfg"), dropIn);
+        tool(roots.binDir, "update-grub", `echo "$@" > ${JSON.stringify(path.join(roots.etc, "update-grub.ran"))}\n${mkconfig}`);
+        return roots;
+    }
+    async function addArgs(roots: ExecutorRoots) {
+        const ex = startExecutor(roots);
+        const reply = await ex.run({ op: "kernel-args", args: ARGS });
+        if (reply.status === "ok")
+            assert.equal((await ex.run({ op: "commit" })).status, "ok");
+        await ex.close();
+        return { reply, after: fs.readFileSync(path.join(roots.etc, "default/grub"), "utf8") };
+    }
+
+    for (const [name, content, dropIn] of [
+        ["a plain value", 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', undefined],
+        ["a trailing comment", 'GRUB_CMDLINE_LINUX_DEFAULT="quiet" # see bug 1\n', undefined],
+        ["a repeated assignment", 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX_DEFAULT="quiet splash"\n', undefined],
+        ["the export form", 'export GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', undefined],
+        ["a grub.d override", 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', 'GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"\n'],
+        ["an expansion", 'GRUB_CMDLINE_LINUX_DEFAULT="$X quiet"\n', undefined],
+        ["only GRUB_CMDLINE_LINUX", 'GRUB_CMDLINE_LINUX=""\n', undefined],
+        ["already there", 'GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"\n', undefined],
+    ] as const) {
+        test(name, async () => {
+            const roots = grubHost(content, dropIn);
+            const expected = editDefaultGrub(content, ARGS, dropIn === undefined ? [] : [dropIn]);
+            const { reply, after } = await addArgs(roots);
+            const ran = fs.existsSync(path.join(roots.etc, "update-grub.ran"));
+            switch (expected.kind) {
+            case "edit":
+                assert.deepEqual(reply, { status: "ok", value: "update-grub" });
+                assert.equal(after, expected.content);
+                assert.ok(ran);
+                break;
+            case "unchanged":
+                assert.deepEqual(reply, { status: "ok", value: "unchanged" });
+                assert.equal(after, content);
+                break;
+            case "manual":
+                assert.equal(reply.status, "rejected");
+                assert.match(reply.status === "rejected" ? reply.reason : "", /^manual: /);
+                assert.equal(after, content, "never rewritten");
+                assert.ok(!ran);
+                break;
+            }
+        });
+    }
+
+    test("regeneration fails: the file is back as it was, in the same step", async () => {
+        const content = 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n';
+        const roots = grubHost(content, undefined, "echo 'grub-mkconfig: error: syntax' >&2; exit 1");
+        const { reply, after } = await addArgs(roots);
+        assert.equal(reply.status, "error");
+        assert.match(reply.status === "error" ? reply.message : "", /update-grub failed, .*restored: grub-mkconfig: error: syntax/);
+        assert.equal(after, content);
+    });
+
+    test("arguments outside the small alphabet are refused before anything runs", async () => {
+        const roots = grubHost('GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n');
+        const ex = startExecutor(roots);
+        const line = await ex.send("kernel-args\tquiet;reboot");
+        await ex.close();
+        assert.match(line, /^rejected\tbad kernel arguments/);
     });
 });
