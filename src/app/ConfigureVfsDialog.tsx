@@ -37,6 +37,8 @@ export interface ConfigureVfsDialogProps {
     kept: PersistedVfCount | null;
     /** VMs that use the PF's existing VFs (vfUsers). */
     users: readonly VfUser[];
+    /** VFs the host itself needs, with why (their removal is refused). */
+    hostUsed: readonly { vf: PciAddress; reason: string }[];
     onClose: () => void;
     onFinished?: (outcome: PlanOutcome, plan: Plan) => void;
     /** Only tests replace this. */
@@ -44,7 +46,7 @@ export interface ConfigureVfsDialogProps {
 }
 
 export const ConfigureVfsDialog = ({
-    snapshot, pf, deviceName, vfioLoaded, kept, users, onClose, onFinished, execute = executePlan,
+    snapshot, pf, deviceName, vfioLoaded, kept, users, hostUsed, onClose, onFinished, execute = executePlan,
 }: ConfigureVfsDialogProps) => {
     const superuser = useSuperuser();
     const fn = snapshot.byAddress.get(pf);
@@ -75,7 +77,7 @@ export const ConfigureVfsDialog = ({
                 plan: planVfCount(snapshot, pf, {
                     count: target, autoprobe, prepareNewVfs: prepareNew, keepAfterReboot: keep,
                     kept: kept ? { count: kept.count, autoprobe: kept.autoprobe } : null,
-                    loadVfio: !vfioLoaded, users,
+                    loadVfio: !vfioLoaded, users, hostUsed,
                 }, gettext),
             };
         } catch (ex) {
@@ -83,7 +85,7 @@ export const ConfigureVfsDialog = ({
                 return { error: ex.message };
             throw ex;
         }
-    }, [snapshot, pf, target, autoprobe, prepareNew, keep, kept, vfioLoaded, users]);
+    }, [snapshot, pf, target, autoprobe, prepareNew, keep, kept, vfioLoaded, users, hostUsed]);
 
     let disabledReason: string | null = null;
     if (superuser === false)

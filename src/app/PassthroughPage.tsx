@@ -141,6 +141,10 @@ export const PassthroughPage = () => {
             <ConfigureVfsDialog snapshot={snapshot} pf={fn.address} deviceName={deviceName(fn.address)}
                                 vfioLoaded={vfioLoaded} kept={kept?.vfCounts.find(k => k.address === fn.address) ?? null}
                                 users={vfUsers(snapshot, fn.address, assignments.assignments)}
+                                hostUsed={(fn.sriov?.vfs ?? []).flatMap(vf => {
+                                    const u = toHostUsage(usage.get(vf));
+                                    return u ? [{ vf, reason: u.reasons.join(", ") }] : [];
+                                })}
                                 onClose={Dialogs.close} onFinished={afterBindingChange} />);
     };
 

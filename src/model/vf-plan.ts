@@ -96,6 +96,8 @@ export interface VfCountOptions {
     loadVfio?: boolean;
     /** Who uses the existing VFs (vfUsers); a running VM blocks their removal. */
     users?: readonly VfUser[];
+    /** VFs the host itself needs (host-usage.ts), with why: they block their removal. */
+    hostUsed?: readonly { vf: PciAddress; reason: string }[];
 }
 
 function sriovOf(snapshot: HostSnapshot, pf: PciAddress): { fn: PciFunction; sriov: SriovCapability } {
@@ -130,6 +132,10 @@ export function planVfCount(snapshot: HostSnapshot, pf: PciAddress, opts: VfCoun
     if (removes && running.length > 0)
         throw new PlanError(format(_("A running virtual machine uses a VF that would be removed: $0. Shut it down first."),
                                    [...new Set(running.map(u => u.vm))].join(", ")));
+    const hostUsed = (opts.hostUsed ?? []).filter(h => sriov.vfs.includes(h.vf));
+    if (removes && hostUsed.length > 0)
+        throw new PlanError(format(_("The host itself uses a VF that would be removed: $0."),
+                                   hostUsed.map(h => `${h.vf} (${h.reason})`).join(", ")));
     if (creates && driver === null)
         throw new PlanError(format(_("$0 has no driver: VFs can only be created while a driver with SR-IOV support is bound to it."), pf));
 

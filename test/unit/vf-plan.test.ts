@@ -209,6 +209,14 @@ describe("planVfCount", () => {
         assert.ok(plan.notes.some(n => /spare/.test(n)));
     });
 
+    test("a VF the host itself uses (the session's NIC) blocks the removal of the VFs", () => {
+        const snap = snapshotOf(nvmeHost(2, false));
+        const hostUsed = [{ vf: at("0000:00:04.1"), reason: "Carries this Cockpit session (ens1f0v0)" }];
+        assert.throws(() => planVfCount(snap, PF, { ...defaults, count: 0, hostUsed }),
+                      /host itself uses a VF that would be removed: 0000:00:04\.1 \(Carries this Cockpit session/);
+        assert.deepEqual(planVfCount(snap, PF, { ...defaults, count: 2, hostUsed }).steps, [], "keeping the count is fine");
+    });
+
     test("a PF without a driver cannot get VFs", () => {
         assert.throws(() => planVfCount(snapshotOf(nvmeHost(0, false, null)), PF, { ...defaults, count: 1 }), /has no driver/);
     });
