@@ -5,6 +5,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_DIR = $(DESTDIR)$(PREFIX)/share/cockpit/$(PACKAGE)
 DEVEL_DIR = $(HOME)/.local/share/cockpit/$(PACKAGE)
+# The test matrix (test/vm/hosts.ts): `make check HOSTS=aarch64` runs one host.
+HOSTS ?= x86_64,x86_64-backports,aarch64
+HOST ?= x86_64
+comma := ,
 SOURCES := $(shell find src pkg po -type f 2>/dev/null) manifest.json build.js package.json
 
 all: dist/index.js
@@ -42,15 +46,20 @@ typecheck: node_modules/.installed
 check-unit: node_modules/.installed
 	node --import tsx --test test/unit/*.test.ts
 
+# One process and one VM boot per host; every host runs even if one fails.
 check-browser: all
-	@tools/need.sh check
-	node --import tsx --test --test-concurrency=1 test/browser/main.test.ts
+	@tools/need.sh check $(HOSTS)
+	@fail=; for h in $(subst $(comma), ,$(HOSTS)); do \
+		echo "== browser suites on the $$h host"; start=$$(date +%s); \
+		PASSTHROUGH_HOST=$$h node --import tsx --test --test-concurrency=1 test/browser/main.test.ts || fail="$$fail $$h"; \
+		echo "== $$h host: $$(( $$(date +%s) - start )) s"; \
+	done; [ -z "$$fail" ] || { echo "browser suites failed on:$$fail"; exit 1; }
 
 check: all typecheck check-unit check-browser
 
 demo: all
-	@tools/need.sh demo
-	node --import tsx test/vm/demo.ts dist
+	@tools/need.sh demo $(HOST)
+	PASSTHROUGH_HOST=$(HOST) node --import tsx test/vm/demo.ts dist
 
 # Benchmark at 64, 512 and 4,096 PCI functions (issue 7): prints the table and
 # PASS/FAIL per budget, writes docs/PERFORMANCE.md. Boots no VM.

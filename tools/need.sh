@@ -1,7 +1,9 @@
 #!/bin/sh
 # Makes sure the Debian packages a target needs are installed.
 # As root it installs what is missing; as anyone else it names it and fails.
-# Usage: tools/need.sh build|check|demo|bench
+# Usage: tools/need.sh build|check|demo|bench [HOSTS]
+# HOSTS (check, demo): comma-separated test host kinds (test/vm/hosts.ts);
+# aarch64 needs the arm64 emulator and qemu-user-static to build its image.
 set -eu
 
 # command:package pairs per target
@@ -12,7 +14,11 @@ case "${1:-check}" in
     demo)  wanted="node:nodejs npm:npm qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mmdebstrap:mmdebstrap
                    mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client" ;;
     bench) wanted="node:nodejs npm:npm lspci:pciutils chromium:chromium strace:strace cc:gcc" ;;
-    *) echo "usage: $0 build|check|demo|bench" >&2; exit 2 ;;
+    *) echo "usage: $0 build|check|demo|bench [HOSTS]" >&2; exit 2 ;;
+esac
+case ",${2:-}," in
+    *,aarch64,*) wanted="$wanted qemu-system-aarch64:qemu-system-arm qemu-aarch64-static:qemu-user-static
+                         update-binfmts:binfmt-support arch-test:arch-test" ;;
 esac
 
 missing=""
