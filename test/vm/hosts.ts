@@ -75,7 +75,7 @@ export const HOSTS: Record<HostKind, HostSpec> = {
         iommuName: "Arm SMMUv3",
         passthroughArg: "iommu.passthrough=1",
         hasBootVga: false,
-        suites: ["readiness", "binding", "persistence", "sriov", "vms-aarch64", "no-smmu"],
+        suites: ["readiness", "binding", "persistence", "sriov", "vms-aarch64", "theme", "no-smmu"],
         bootTimeoutS: 900,
     },
 };
