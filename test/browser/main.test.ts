@@ -5,9 +5,10 @@
 import { after, before } from "node:test";
 import { HOST, startSession, stopSession } from "./session.ts";
 
+// The hooks first: the runner starts the first suite while the imports below await.
+before(startSession, { timeout: 900_000 + HOST.bootTimeoutS * 1000 });
+after(stopSession);
+
 // Registration order is run order; each host lists its suites.
 for (const suite of HOST.suites)
     await import(`./suites/${suite}.ts`);
-
-before(startSession, { timeout: 900_000 + HOST.bootTimeoutS * 1000 });
-after(stopSession);
