@@ -3,6 +3,7 @@
  * contrast check of every piece of text the page shows. */
 
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 import { describe } from "node:test";
 import type { Frame } from "playwright-core";
@@ -11,52 +12,12 @@ import { admin, browserTest, HOST, openPage, RESULTS, session } from "../session
 
 type Rgba = [number, number, number, number];
 
-/** Texts whose WCAG contrast against what is behind them is under `minimum`.
- * Runs in the page; `fallback` is the shell's colour behind the iframe. */
-function lowContrast(frame: Frame, fallback: Rgba, minimum: number) {
-    return frame.evaluate(([fallback, minimum]) => {
-        const parse = (c: string): Rgba => {
-            const m = c.match(/[\d.]+/g)?.map(Number) ?? [0, 0, 0, 0];
-            return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1];
-        };
-        const over = (top: Rgba, bottom: Rgba): Rgba =>
-            [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1) as Rgba;
-        const luminance = (c: Rgba) => {
-            const [r, g, b] = c.slice(0, 3).map(v => {
-                const s = v / 255;
-                return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-            });
-            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-        };
-        const background = (e: Element | null): Rgba => {
-            const layers: Rgba[] = [];
-            for (; e; e = e.parentElement) {
-                const bg = parse(getComputedStyle(e).backgroundColor);
-                if (bg[3] > 0)
-                    layers.push(bg);
-                if (bg[3] >= 1)
-                    break;
-            }
-            let color = layers.length && layers[layers.length - 1][3] >= 1 ? layers.pop()! : fallback as Rgba;
-            for (const layer of layers.reverse())
-                color = over(layer, color);
-            return color;
-        };
-        const bad: string[] = [];
-        for (const e of Array.from(document.body.querySelectorAll("*"))) {
-            const text = Array.from(e.childNodes).filter(n => n.nodeType === Node.TEXT_NODE)
-                    .map(n => n.textContent!.trim()).join(" ").trim();
-            if (!text || !(e as HTMLElement).offsetParent || e.closest("[aria-disabled=true], :disabled"))
-                continue;
-            const bg = background(e);
-            const fg = over(parse(getComputedStyle(e).color), bg);
-            const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
-            const ratio = (l1 + 0.05) / (l2 + 0.05);
-            if (ratio < minimum)
-                bad.push(`${ratio.toFixed(2)} "${text.slice(0, 40)}" (${getComputedStyle(e).color} on rgba(${bg.join(",")}))`);
-        }
-        return bad;
-    }, [fallback, minimum] as const);
+const LOW_CONTRAST = fs.readFileSync(new URL("../harness/low-contrast.js", import.meta.url), "utf8");
+
+/** Texts whose WCAG contrast against what is behind them is under `minimum`
+ * (test/browser/harness/low-contrast.js, run in the page). */
+function lowContrast(frame: Frame, fallback: Rgba, minimum: number): Promise<string[]> {
+    return frame.evaluate(`${LOW_CONTRAST}(${JSON.stringify([fallback, minimum])})`);
 }
 
 /** The shell's colour behind the page's iframe. */
