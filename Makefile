@@ -7,6 +7,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_DIR = $(DESTDIR)$(PREFIX)/share/cockpit/$(PACKAGE)
 DEVEL_DIR = $(HOME)/.local/share/cockpit/$(PACKAGE)
+# The test matrix (test/vm/hosts.ts): `make check HOSTS=aarch64` runs one host.
+HOSTS ?= x86_64,x86_64-backports,aarch64
+HOST ?= x86_64
+comma := ,
 SOURCES := $(shell find src pkg po -type f 2>/dev/null) manifest.json build.js package.json
 METAINFO = org.cockpit_project.$(PACKAGE).metainfo.xml
 METAINFO_DIR = $(DESTDIR)$(PREFIX)/share/metainfo
@@ -98,16 +102,21 @@ check-packaging: node_modules/.installed
 	@tools/need.sh package
 	node --import tsx --test test/packaging/*.test.ts
 
+# One process and one VM boot per host; every host runs even if one fails.
 check-browser: all
-	@tools/need.sh check
+	@tools/need.sh check $(HOSTS)
 	$(MAKE) deb
-	node --import tsx --test --test-concurrency=1 test/browser/main.test.ts
+	@fail=; for h in $(subst $(comma), ,$(HOSTS)); do \
+		echo "== browser suites on the $$h host"; start=$$(date +%s); \
+		PASSTHROUGH_HOST=$$h node --import tsx --test --test-concurrency=1 test/browser/main.test.ts || fail="$$fail $$h"; \
+		echo "== $$h host: $$(( $$(date +%s) - start )) s"; \
+	done; [ -z "$$fail" ] || { echo "browser suites failed on:$$fail"; exit 1; }
 
 check: all typecheck check-unit check-packaging check-browser
 
 demo: all
-	@tools/need.sh demo
-	node --import tsx test/vm/demo.ts dist
+	@tools/need.sh demo $(HOST)
+	PASSTHROUGH_HOST=$(HOST) node --import tsx test/vm/demo.ts dist
 
 # Benchmark at 64, 512 and 4,096 PCI functions (issue 7): prints the table and
 # PASS/FAIL per budget, writes docs/PERFORMANCE.md. Boots no VM.

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Makes sure the Debian packages a target needs are installed.
 # As root it installs what is missing; as anyone else it names it and fails.
-# Usage: tools/need.sh build|check|demo|bench|package
+# Usage: tools/need.sh build|check|demo|bench|package [HOSTS]
+# HOSTS (check, demo): comma-separated test host kinds (test/vm/hosts.ts);
+# aarch64 needs the arm64 emulator and qemu-user-static to build its image.
 set -eu
 
 # command:package pairs per target
@@ -17,7 +19,11 @@ case "${1:-check}" in
     package) wanted="node:nodejs npm:npm git:git xz:xz-utils make:make rpmbuild:rpm rpmlint:rpmlint
                    dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot lintian:lintian
                    appstreamcli:appstream appstream-util:appstream-util" ;;
-    *) echo "usage: $0 build|check|demo|bench|package" >&2; exit 2 ;;
+    *) echo "usage: $0 build|check|demo|bench|package [HOSTS]" >&2; exit 2 ;;
+esac
+case ",${2:-}," in
+    *,aarch64,*) wanted="$wanted qemu-system-aarch64:qemu-system-arm qemu-aarch64-static:qemu-user-static
+                         update-binfmts:binfmt-support arch-test:arch-test" ;;
 esac
 
 missing=""

@@ -13,7 +13,7 @@
 
 import type { Connection } from "./assignments.ts";
 
-export type TemplateId = "stratovirt-x86_64" | "stratovirt-aarch64" | "qemu-kvm-x86_64" | "qemu-kvm-aarch64" | "qemu-emulated-x86_64";
+export type TemplateId = "stratovirt-x86_64" | "stratovirt-aarch64" | "qemu-kvm-x86_64" | "qemu-kvm-aarch64" | "qemu-emulated-x86_64" | "qemu-emulated-aarch64";
 
 export interface DomainTemplate {
     id: TemplateId;
@@ -102,6 +102,8 @@ function qemu(name: string, arch: "x86_64" | "aarch64", type: "kvm" | "qemu"): s
         ...(x86 ? [] : [`    <gic version='3'/>`]),
         `  </features>`,
         ...(type === "kvm" ? [`  <cpu mode='host-passthrough'/>`] : []),
+        // Without KVM QEMU's virt machine would default to a 32-bit Cortex-A15.
+        ...(type === "qemu" && !x86 ? [`  <cpu mode='maximum'/>`] : []),
         `  <devices>`,
         `    <controller type='pci' index='0' model='pcie-root'/>`,
         ...rootPorts(TEMPLATE_ROOT_PORTS),
@@ -117,6 +119,7 @@ export const DOMAIN_TEMPLATES: readonly DomainTemplate[] = [
     { id: "qemu-kvm-x86_64", label: "QEMU/KVM, x86_64 (q35)", connection: "qemu", build: name => qemu(name, "x86_64", "kvm") },
     { id: "qemu-kvm-aarch64", label: "QEMU/KVM, aarch64 (virt)", connection: "qemu", build: name => qemu(name, "aarch64", "kvm") },
     { id: "qemu-emulated-x86_64", label: "QEMU without KVM, x86_64 (q35)", connection: "qemu", build: name => qemu(name, "x86_64", "qemu") },
+    { id: "qemu-emulated-aarch64", label: "QEMU without KVM, aarch64 (virt)", connection: "qemu", build: name => qemu(name, "aarch64", "qemu") },
     { id: "stratovirt-x86_64", label: "StratoVirt, x86_64 (q35)", connection: "stratovirt", build: name => stratovirt(name, "x86_64") },
     { id: "stratovirt-aarch64", label: "StratoVirt, aarch64 (virt)", connection: "stratovirt", build: name => stratovirt(name, "aarch64") },
 ];

@@ -4,9 +4,27 @@
 export type IommuVendor = "intel" | "amd" | "arm";
 
 /** What to add for a vendor. AMD-Vi and Arm SMMU are on by default; pt avoids
- * translating host DMA and is what every guide recommends alongside. */
+ * translating host DMA and is what every guide recommends alongside. iommu=pt
+ * is an x86 parameter: Arm's equivalent is the generic iommu.passthrough=1. */
 export function wantedKernelArgs(vendor: IommuVendor): string[] {
-    return vendor === "intel" ? ["intel_iommu=on", "iommu=pt"] : ["iommu=pt"];
+    switch (vendor) {
+    case "intel": return ["intel_iommu=on", "iommu=pt"];
+    case "amd": return ["iommu=pt"];
+    case "arm": return ["iommu.passthrough=1"];
+    }
+}
+
+/** Kernel arguments that change how an Arm SMMU treats DMA, shown as evidence. */
+export const ARM_SMMU_ARGS = ["iommu.passthrough", "iommu.strict", "arm-smmu-v3.disable_bypass"] as const;
+
+/** The value of `key=` on a command line (the last one wins, as in the kernel), or null. */
+export function argValue(args: readonly string[], key: string): string | null {
+    let value: string | null = null;
+    for (const arg of args) {
+        if (arg.startsWith(key + "="))
+            value = arg.slice(key.length + 1);
+    }
+    return value;
 }
 
 export function parseCmdline(cmdline: string): string[] {

@@ -1,7 +1,7 @@
 /* Host readiness: can this host pass devices through, and if not, what to do.
  * Every check has a status, the evidence it was judged on, and advice. */
 
-import { argsInDefaultGrub, editDefaultGrub, missingArgs, parseCmdline, wantedKernelArgs,
+import { argValue, argsInDefaultGrub, ARM_SMMU_ARGS, editDefaultGrub, missingArgs, parseCmdline, wantedKernelArgs,
     type Bootloader, type IommuVendor } from "./kernel-args.ts";
 import { format, type Gettext } from "./translate.ts";
 
@@ -67,6 +67,14 @@ export function iommuVendor(facts: ReadinessFacts): IommuVendor | null {
 
 const VENDOR_NAMES: Record<IommuVendor, string> = { intel: "Intel VT-d", amd: "AMD-Vi", arm: "Arm SMMU" };
 
+/** "Arm SMMUv3" when the SMMU says it is one: its /sys/class/iommu name
+ * (smmu3.0x...) or the arm-smmu-v3 driver in the kernel log. */
+function vendorName(facts: ReadinessFacts, vendor: IommuVendor): string {
+    if (vendor === "arm" && (facts.iommuDevices.some(d => d.startsWith("smmu3.")) || /arm-smmu-v3/.test(facts.kernelLog ?? "")))
+        return "Arm SMMUv3";
+    return VENDOR_NAMES[vendor];
+}
+
 const IOMMU_LOG_RE = /iommu|DMAR|AMD-Vi|SMMU|remapping|vfio/i;
 
 export function iommuLogLines(log: string, limit = 12): string[] {
@@ -93,8 +101,10 @@ function kernelArgsState(facts: ReadinessFacts, vendor: IommuVendor | null) {
 
 export function checkIommu(facts: ReadinessFacts, _: Gettext): Check {
     const vendor = iommuVendor(facts);
-    const active = facts.iommuDevices.length > 0 && facts.iommuGroupCount > 0;
-    const vendorName = vendor ? VENDOR_NAMES[vendor] : _("IOMMU");
+    // Arm hosts add a device to a group only when a driver probes it, so an
+    // SMMU with no group yet is on all the same: judge by /sys/class/iommu.
+    const active = facts.iommuDevices.length > 0 && (facts.iommuGroupCount > 0 || vendor === "arm");
+    const name = vendor ? vendorName(facts, vendor) : _("IOMMU");
     const evidence = [
         format(_("/sys/class/iommu: $0"), facts.iommuDevices.length ? facts.iommuDevices.join(", ") : _("empty")),
         format(_("/sys/kernel/iommu_groups: $0 groups"), facts.iommuGroupCount),
@@ -104,22 +114,17 @@ export function checkIommu(facts: ReadinessFacts, _: Gettext): Check {
     else
         evidence.push(...iommuLogLines(facts.kernelLog));
 
+    if (vendor === "arm" && facts.iommuGroupCount === 0)
+        evidence.splice(2, 0, _("Devices join an IOMMU group when a driver probes them."));
     if (active) {
         return {
             id: "iommu", title: _("IOMMU"), status: "ok",
-            summary: format(_("$0 is active"), vendorName), evidence, advice: null, fixes: [],
-        };
-    }
-    // Arm device-tree hosts add devices to groups only when a driver probes them.
-    if (facts.iommuDevices.length > 0 && vendor === "arm") {
-        return {
-            id: "iommu", title: _("IOMMU"), status: "ok",
-            summary: _("Arm SMMU is active; devices join a group when a driver probes them"),
-            evidence, advice: null, fixes: [],
+            summary: format(_("$0 is active"), name), evidence, advice: null, fixes: [],
         };
     }
     const args = kernelArgsState(facts, vendor);
-    if (args.missingNow.length > 0 && args.missingNextBoot.length === 0) {
+    // On Arm no kernel argument turns the SMMU on: only the firmware does.
+    if (vendor !== "arm" && args.missingNow.length > 0 && args.missingNextBoot.length === 0) {
         return {
             id: "iommu", title: _("IOMMU"), status: "reboot",
             summary: _("Off; the kernel arguments that enable it take effect at the next boot"),
@@ -135,14 +140,14 @@ export function checkIommu(facts: ReadinessFacts, _: Gettext): Check {
         advice = _("Enable \"IOMMU\" or \"AMD-Vi\" in the firmware setup (AMD-Vi is on by default in the kernel), add iommu=pt to the kernel command line, and reboot.");
         break;
     case "arm":
-        advice = _("Enable the SMMU in the firmware setup (on Kunpeng: \"SMMU\" under the PCIe or IOMMU settings), make sure the kernel has the arm-smmu-v3 driver, and reboot.");
+        advice = _("Enable the SMMU in the firmware (BIOS) setup (on Kunpeng: \"SMMU\" under the PCIe or IOMMU settings), make sure the kernel has the arm-smmu-v3 driver, and reboot. No kernel argument turns it on.");
         break;
     default:
         advice = _("Enable the IOMMU in the firmware setup (VT-d on Intel, AMD-Vi on AMD, SMMU on Arm), then reboot.");
     }
     return {
         id: "iommu", title: _("IOMMU"), status: "error",
-        summary: format(_("$0 is not active"), vendorName), evidence, advice, fixes: [],
+        summary: format(_("$0 is not active"), name), evidence, advice, fixes: [],
     };
 }
 
@@ -150,6 +155,11 @@ export function checkCmdline(facts: ReadinessFacts, _: Gettext): Check {
     const vendor = iommuVendor(facts);
     const { wanted, missingNow, missingNextBoot } = kernelArgsState(facts, vendor);
     const evidence = [format(_("/proc/cmdline: $0"), facts.cmdline.trim())];
+    if (vendor === "arm") {
+        const running = parseCmdline(facts.cmdline);
+        for (const key of ARM_SMMU_ARGS)
+            evidence.push(format(_("$0: $1"), key, argValue(running, key) ?? _("not set (kernel default)")));
+    }
     const base = { id: "cmdline" as const, title: _("Kernel command line"), evidence };
     if (missingNow.length === 0)
         return { ...base, status: "ok", summary: format(_("Has $0"), wanted.join(" ")), advice: null, fixes: [] };
@@ -160,9 +170,10 @@ export function checkCmdline(facts: ReadinessFacts, _: Gettext): Check {
             advice: _("The bootloader has the arguments. They take effect when the host reboots."), fixes: [],
         };
     }
-    // Without an active IOMMU this is a problem; with one, iommu=pt is only advice.
+    // Without an active IOMMU this is a problem; with one, iommu=pt is only
+    // advice. On Arm it is always only advice: the SMMU is the firmware's.
     const iommuActive = facts.iommuDevices.length > 0;
-    const status: CheckStatus = iommuActive ? "warning" : "error";
+    const status: CheckStatus = iommuActive || vendor === "arm" ? "warning" : "error";
     const summary = format(_("Missing $0"), missingNextBoot.join(" "));
     if (facts.bootloader.kind === "unknown") {
         return {

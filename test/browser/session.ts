@@ -9,9 +9,11 @@ import { test, type TestContext } from "node:test";
 import type { Browser, Frame, Page } from "playwright-core";
 
 import { startMachine, type Machine } from "../vm/machine.ts";
+import { currentHost, type HostSpec } from "../vm/hosts.ts";
 import { becomeAdmin, launchBrowser, login, openPlugin, saveFailureArtefacts } from "./harness/browser.ts";
 
-export const RESULTS = path.resolve("test-results");
+// One directory per host, so that a matrix run keeps every host's artefacts.
+export const RESULTS = path.resolve("test-results", currentHost().kind);
 
 /** The .deb of this tree, from `make deb` (which does nothing when it is up to date). */
 function debPackage(): string {
@@ -34,6 +36,9 @@ interface Session {
 
 let current: Session | null = null;
 
+/** The kind of test host this process runs on (PASSTHROUGH_HOST, see test/vm/hosts.ts). */
+export const HOST: HostSpec = currentHost();
+
 export function session(): Session {
     if (!current)
         throw new Error("browser session not started");
@@ -42,7 +47,7 @@ export function session(): Session {
 
 export async function startSession(): Promise<void> {
     fs.rmSync(RESULTS, { recursive: true, force: true });
-    const machine = await startMachine({ disk: "overlay", logDir: path.join(RESULTS, "vm") });
+    const machine = await startMachine({ host: HOST, disk: "overlay", logDir: path.join(RESULTS, "vm") });
     try {
         deb = debPackage();
         await machine.installDeb(deb);

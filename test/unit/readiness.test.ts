@@ -5,7 +5,8 @@ import { checkCmdline, checkInterruptRemapping, checkIommu, checkVfio, iommuVend
 import { addArgsToDefaultGrub, argsInDefaultGrub, editDefaultGrub, grubbyArgv, lineDiff } from "../../src/model/kernel-args.ts";
 import { parseReadinessOutput } from "../../src/model/readiness-facts.ts";
 import { identity as _ } from "../../src/model/translate.ts";
-import { amdHost, intelIommuOff, intelNoInterruptRemapping, intelReady, kunpengSmmu, noBootloader, vfioMissing } from "../fixtures/readiness-hosts.ts";
+import { amdHost, intelIommuOff, intelNoInterruptRemapping, intelReady, kunpengSmmu, noBootloader, qemuVirtNoSmmu, qemuVirtSmmuv3,
+    vfioMissing } from "../fixtures/readiness-hosts.ts";
 
 describe("Intel host with the IOMMU off", () => {
     const checks = readinessChecks(intelIommuOff, _);
@@ -82,7 +83,7 @@ describe("AMD host", () => {
 describe("aarch64 Kunpeng host with an SMMU", () => {
     test("Arm SMMU active, ITS counts as interrupt isolation, cmdline complete", () => {
         assert.equal(iommuVendor(kunpengSmmu), "arm");
-        assert.equal(checkIommu(kunpengSmmu, _).summary, "Arm SMMU is active");
+        assert.equal(checkIommu(kunpengSmmu, _).summary, "Arm SMMUv3 is active");
         assert.equal(checkInterruptRemapping(kunpengSmmu, _).status, "ok");
         assert.equal(checkCmdline(kunpengSmmu, _).status, "ok");
         const vfio = checkVfio(kunpengSmmu, _);
@@ -91,7 +92,50 @@ describe("aarch64 Kunpeng host with an SMMU", () => {
     });
     test("an SMMU whose devices have no group yet is not called off", () => {
         const unprobed = { ...kunpengSmmu, iommuGroupCount: 0 };
-        assert.equal(checkIommu(unprobed, _).status, "ok");
+        const iommu = checkIommu(unprobed, _);
+        assert.equal(iommu.status, "ok");
+        assert.equal(iommu.summary, "Arm SMMUv3 is active");
+        assert.ok(iommu.evidence.includes("Devices join an IOMMU group when a driver probes them."));
+    });
+});
+
+describe("aarch64 QEMU virt host with an SMMUv3 (the aarch64 test host)", () => {
+    test("SMMUv3 active with its evidence; iommu.passthrough=1 offered as the iommu=pt equivalent", () => {
+        const iommu = checkIommu(qemuVirtSmmuv3, _);
+        assert.equal(iommu.status, "ok");
+        assert.equal(iommu.summary, "Arm SMMUv3 is active");
+        assert.ok(iommu.evidence.includes("/sys/class/iommu: smmu3.0x0000000009050000"));
+        assert.ok(iommu.evidence.some(l => l.includes("arm-smmu-v3 9050000.smmuv3")), "the driver's kernel log line");
+        const cmdline = checkCmdline(qemuVirtSmmuv3, _);
+        assert.equal(cmdline.status, "warning");
+        assert.deepEqual(cmdline.evidence.slice(1), ["iommu.passthrough: not set (kernel default)",
+            "iommu.strict: not set (kernel default)", "arm-smmu-v3.disable_bypass: not set (kernel default)"]);
+        const fix = cmdline.fixes[0];
+        assert.equal(fix.kind, "kernel-args");
+        if (fix.kind === "kernel-args") {
+            assert.deepEqual(fix.args, ["iommu.passthrough=1"]);
+            assert.match(fix.newDefaultGrub!, /^GRUB_CMDLINE_LINUX_DEFAULT="quiet iommu.passthrough=1"$/m);
+        }
+        assert.equal(checkInterruptRemapping(qemuVirtSmmuv3, _).status, "ok", "GICv3 ITS");
+        assert.deepEqual(verdict(readinessChecks(qemuVirtSmmuv3, _)), { kind: "ready" });
+    });
+    test("the kernel arguments are read back, the last one winning", () => {
+        const facts = { ...qemuVirtSmmuv3, cmdline: "root=/dev/vda iommu.passthrough=0 iommu.strict=1 arm-smmu-v3.disable_bypass=0 iommu.passthrough=1" };
+        const cmdline = checkCmdline(facts, _);
+        assert.equal(cmdline.status, "ok");
+        assert.deepEqual(cmdline.evidence.slice(1), ["iommu.passthrough: 1", "iommu.strict: 1", "arm-smmu-v3.disable_bypass: 0"]);
+    });
+    test("without the SMMU: Not ready, and the fix is the firmware setup, not a kernel argument", () => {
+        const iommu = checkIommu(qemuVirtNoSmmu, _);
+        assert.equal(iommu.status, "error");
+        assert.equal(iommu.summary, "Arm SMMU is not active");
+        assert.match(iommu.advice!, /Enable the SMMU in the firmware \(BIOS\) setup/);
+        assert.equal(iommu.fixes.length, 0);
+        assert.equal(checkCmdline(qemuVirtNoSmmu, _).status, "warning", "iommu.passthrough=1 is no remedy for a missing SMMU");
+        assert.deepEqual(verdict(readinessChecks(qemuVirtNoSmmu, _)), { kind: "not-ready", problems: 1 });
+        // Adding kernel arguments does not promise an SMMU after the reboot.
+        const configured = { ...qemuVirtNoSmmu, defaultGrub: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet iommu.passthrough=1"\n' };
+        assert.equal(checkIommu(configured, _).status, "error");
     });
 });
 

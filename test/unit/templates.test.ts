@@ -64,6 +64,15 @@ describe("domain templates", () => {
         assert.equal(parseXml(templateById("qemu-kvm-x86_64").build("k")).documentElement.getAttribute("type"), "kvm");
     });
 
+    test("QEMU without KVM on aarch64: virt, a 64-bit CPU model, UEFI from AAVMF", () => {
+        const doc = parseXml(templateById("qemu-emulated-aarch64").build("nested"));
+        assert.equal(doc.documentElement.getAttribute("type"), "qemu");
+        assert.equal(first(doc, "type")!.getAttribute("machine"), "virt");
+        assert.equal(first(doc, "cpu")!.getAttribute("mode"), "maximum");
+        assert.equal(first(doc, "loader")!.textContent, "/usr/share/AAVMF/AAVMF_CODE.fd");
+        assert.equal(first(parseXml(templateById("qemu-kvm-aarch64").build("k")), "cpu")!.getAttribute("mode"), "host-passthrough");
+    });
+
     test("the name is escaped, not spliced", () => {
         const xml = templateById("qemu-kvm-x86_64").build("a<b>&'c\"");
         assert.deepEqual(checkDomainXml(xml), { valid: true, name: "a<b>&'c\"" });

@@ -1,13 +1,16 @@
 #!/bin/bash
-# Builds the Debian 12 test-host image for the VM tests, once per recipe, and
-# prints its directory as the last line of stdout (progress goes to stderr).
+# Builds the Debian 12 test-host image of one host kind of the test matrix
+# (test/vm/hosts.ts), once per recipe, and prints its directory as the last
+# line of stdout (progress goes to stderr).
+#   build-image.sh [x86_64|x86_64-backports|aarch64]     (default x86_64)
 #
 # The image lives outside the repo, in
-#   ${PASSTHROUGH_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cockpit-passthrough}/debian12-<hash>/
-# where <hash> covers this script and guest/ (the files copied into the image),
-# so any recipe change gives a new directory. It holds vmlinuz, initrd.img,
-# disk.raw (whole-disk ext4, no partitions) and the root ssh key id_ed25519.
-# Needs root, mmdebstrap and e2fsprogs; never touches the host's /sys.
+#   ${PASSTHROUGH_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cockpit-passthrough}/debian12-<kind>-<hash>/
+# where <hash> covers this script, guest/ (the files copied into the image) and
+# the kind, so any recipe change gives a new directory. It holds vmlinuz,
+# initrd.img, disk.raw (whole-disk ext4, no partitions) and the root ssh key
+# id_ed25519. Needs root, mmdebstrap and e2fsprogs (aarch64 also
+# qemu-user-static and binfmt_misc); never touches the host's /sys.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,16 +44,33 @@ if [ "${1:-}" = --customize ]; then
 	exit 0
 fi
 
+kind=${1:-x86_64}
+case $kind in
+	# Debian 12 as released: Cockpit 287, libvirt 9, QEMU 7.2.
+	x86_64) arch=amd64 ;;
+	# Debian 12 with the current Cockpit (337) and libvirt (11.3) from
+	# bookworm-backports; libvirt-dbus is not in backports and stays 1.4.1.
+	x86_64-backports) arch=amd64 ;;
+	# Debian 12 arm64 (Cockpit 287) for QEMU virt with an SMMUv3, built on
+	# x86_64 through qemu-user-static.
+	aarch64) arch=arm64 ;;
+	*) echo "build-image.sh: unknown host kind '$kind' (x86_64, x86_64-backports, aarch64)" >&2; exit 2 ;;
+esac
+
 cache_root=${PASSTHROUGH_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cockpit-passthrough}
 hash=$(cd "$here" && {
-	find build-image.sh guest -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-	find guest -type f -perm -u+x | LC_ALL=C sort # exec bits matter too (hooks)
+	find build-image.sh guest guest-backports -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+	find guest guest-backports -type f -perm -u+x | LC_ALL=C sort # exec bits matter too (hooks)
+	echo "$kind"
 } | sha256sum | cut -c1-16)
-out="$cache_root/debian12-$hash"
+out="$cache_root/debian12-$kind-$hash"
 
 mkdir -p "$cache_root"
-# One build at a time: parallel test runs wait here and then reuse the result.
-exec 9>"$cache_root/.lock"
+# One build per kind at a time: parallel test runs wait here and then reuse
+# the result (x86_64 keeps the lock file name it always had).
+lock="$cache_root/.lock"
+[ "$kind" = x86_64 ] || lock="$cache_root/.lock-$kind"
+exec 9>"$lock"
 flock 9
 
 if [ -d "$out" ]; then
@@ -60,6 +80,11 @@ if [ -d "$out" ]; then
 fi
 
 [ "$(id -u)" = 0 ] || { echo "build-image.sh: must run as root (mmdebstrap root mode)" >&2; exit 1; }
+if [ "$arch" = arm64 ]; then
+	# qemu-user-static runs the arm64 maintainer scripts; it needs binfmt_misc.
+	[ -e /proc/sys/fs/binfmt_misc/status ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+	[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64
+fi
 
 start=$SECONDS
 tmp=$(mktemp -d "$cache_root/.build-XXXXXX")
@@ -69,14 +94,20 @@ trap 'rm -rf --one-file-system "$tmp"' EXIT
 
 ssh-keygen -q -t ed25519 -N '' -C cockpit-passthrough-test -f "$tmp/id_ed25519"
 
+# The kernel boots directly from QEMU; grub is here only so that update-grub
+# works as on a real host (grub-pc-bin / grub-efi-arm64-bin give grub-mkconfig
+# a platform without the package that would want to install a boot loader).
+case $arch in
+	amd64) platform=(linux-image-amd64 grub2-common grub-pc-bin qemu-system-x86) ;; # QEMU 7.2 on both x86_64 kinds
+	arm64) platform=(linux-image-arm64 grub2-common grub-efi-arm64-bin qemu-system-arm qemu-efi-aarch64) ;;
+esac
+# x86_64-backports takes these from bookworm-backports by the pin in
+# guest-backports/etc/apt/preferences.d, copied in before apt's first run.
+current=(cockpit-ws cockpit-bridge cockpit-system
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
 packages=(
 	systemd systemd-sysv udev dbus libpam-systemd kmod passwd
-	# The kernel boots directly from QEMU; grub is here only so that update-grub
-	# works as on a real host (grub-pc-bin gives grub-mkconfig a platform
-	# without grub-pc, which would want to install a boot loader).
-	linux-image-amd64 grub2-common grub-pc-bin
-	cockpit-ws cockpit-bridge cockpit-system
-	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dbus qemu-system-x86
+	"${platform[@]}" "${current[@]}" libvirt-dbus
 	polkitd sudo pciutils iproute2 openssh-server
 )
 
@@ -111,7 +142,7 @@ for m in /lib/modules/'*'/kernel /usr/lib/modules/'*'/kernel; do
 	)
 done
 
-args=(--variant=apt --mode=root --format=directory
+args=(--variant=apt --mode=root --format=directory --architectures="$arch"
 	--aptopt="APT::Sandbox::User \"root\"" # the cache may sit in root's 0700 home
 	--include="$(IFS=,; echo "${packages[*]}")"
 	# No sysfs in the chroot at all: package scripts must not see or poke the
@@ -124,11 +155,17 @@ args=(--variant=apt --mode=root --format=directory
 )
 for o in "${dpkgopts[@]}"; do args+=(--dpkgopt="$o"); done
 
+backports=
+if [ "$kind" = x86_64-backports ]; then
+	backports="deb http://deb.debian.org/debian bookworm-backports main"
+	args+=(--setup-hook="cp -a '$here/guest-backports/.' \"\$1/\"")
+fi
 echo "build-image.sh: building $out" >&2
 mmdebstrap "${args[@]}" bookworm "$tmp/root" \
 	"deb http://deb.debian.org/debian bookworm main" \
 	"deb http://deb.debian.org/debian bookworm-updates main" \
-	"deb http://deb.debian.org/debian-security bookworm-security main" >&2
+	"deb http://deb.debian.org/debian-security bookworm-security main" \
+	${backports:+"$backports"} >&2
 
 cp "$tmp"/root/boot/vmlinuz-* "$tmp/vmlinuz"
 cp "$tmp"/root/boot/initrd.img-* "$tmp/initrd.img"
@@ -142,7 +179,7 @@ rm -rf --one-file-system "$tmp/root"
 mv -T "$tmp" "$out"
 trap - EXIT
 # Images of older recipes that no run has used for a day.
-find "$cache_root" -maxdepth 1 -name 'debian12-*' ! -name "debian12-$hash" -mtime +1 \
+find "$cache_root" -maxdepth 1 -name "debian12-$kind-*" ! -name "debian12-$kind-$hash" -mtime +1 \
 	-exec rm -rf --one-file-system {} + || true
 echo "build-image.sh: built in $((SECONDS - start)) s, $(du -sm "$out" | cut -f1) MiB on disk" >&2
 echo "$out"

@@ -1,8 +1,10 @@
 // Boots the test VM with the built plugin installed, for trying it by hand:
 //   npx tsx test/vm/demo.ts [dist]      (then open the printed URL; Ctrl-C stops it)
+// PASSTHROUGH_HOST picks the kind of host (hosts.ts; `make demo HOST=aarch64`).
 // Set PASSTHROUGH_VM_NO_IOMMU=1 to see the page on a host without IOMMU.
 import { existsSync } from 'node:fs';
-import { startMachine } from './machine.js';
+import { currentHost } from './hosts.ts';
+import { startMachine } from './machine.ts';
 
 const dist = process.argv[2] ?? 'dist';
 if (!existsSync(dist)) {
@@ -10,9 +12,10 @@ if (!existsSync(dist)) {
     process.exit(1);
 }
 
-const machine = await startMachine({ iommu: !process.env.PASSTHROUGH_VM_NO_IOMMU });
+const host = currentHost();
+const machine = await startMachine({ host, iommu: !process.env.PASSTHROUGH_VM_NO_IOMMU });
 await machine.installPlugin(dist);
-console.log(`Cockpit: ${machine.cockpitUrl}/passthrough\nuser: ${machine.user}\npassword: ${machine.password}`);
+console.log(`Host: ${host.kind}\nCockpit: ${machine.cockpitUrl}/passthrough\nuser: ${machine.user}\npassword: ${machine.password}`);
 console.log('Ctrl-C stops the VM.');
 
 let stopping = false;

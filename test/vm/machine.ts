@@ -1,10 +1,11 @@
 // A throw-away Debian 12 test host in QEMU (TCG, no KVM needed) with an
-// emulated Intel IOMMU, two e1000e NICs and an SR-IOV NVMe: real kernel
-// semantics for the plugin's sysfs, vfio and libvirt code. See
-// shared/REFERENCE.md section 5; the image comes from build-image.sh.
+// emulated IOMMU (Intel VT-d on x86_64, SMMUv3 on aarch64), two e1000e NICs
+// and an SR-IOV NVMe: real kernel semantics for the plugin's sysfs, vfio and
+// libvirt code. See shared/REFERENCE.md section 5; the kinds of host are in
+// hosts.ts, their images come from build-image.sh <kind>.
 //
 // Guest PCI layout (fixed, tests rely on it):
-//   00:01.0 VGA (QEMU default, the boot VGA)   00:04.0 NVMe, SR-IOV (4 VFs)
+//   00:01.0 VGA (x86_64: QEMU default, the boot VGA)   00:04.0 NVMe, SR-IOV (4 VFs)
 //   00:02.0 e1000e (no backend)                00:05.0 virtio-net, user net + hostfwd
 //   00:03.0 e1000e (no backend)                00:06.0 virtio-blk root disk
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -13,8 +14,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HOSTS, type HostSpec } from './hosts.ts';
 
 export interface MachineOptions {
+    host?: HostSpec; // default x86_64
     iommu?: boolean; // default true
     disk?: 'snapshot' | 'overlay'; // overlay: qcow2 file that survives reboot(), deleted on stop()
     logDir?: string; // serial.log goes here (kept); default: the machine's temp dir (deleted)
@@ -41,7 +44,6 @@ export interface Machine {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BOOT_TIMEOUT_MS = Number(process.env.PASSTHROUGH_VM_BOOT_TIMEOUT ?? 300) * 1000;
 
 // Every QEMU and ssh master this process started, and the machines' temp dirs:
 // cleaned up synchronously when the process ends for any reason Node still
@@ -122,11 +124,11 @@ function removeStaleTmpDirs(): void {
 }
 
 /** Builds the image if needed; returns its directory (last stdout line of build-image.sh). */
-async function imageDir(): Promise<string> {
+async function imageDir(host: HostSpec): Promise<string> {
     const script = join(here, 'build-image.sh');
     const out = await new Promise<string>((resolve, reject) => {
         // stderr inherited: the build's progress shows in the test log.
-        const p = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const p = spawn('bash', [script, host.kind], { stdio: ['ignore', 'pipe', 'inherit'] });
         let stdout = '';
         p.stdout.on('data', d => (stdout += d));
         p.on('error', reject);
@@ -137,7 +139,9 @@ async function imageDir(): Promise<string> {
 
 export async function startMachine(opts: MachineOptions = {}): Promise<Machine> {
     hookProcessExit();
-    const image = await imageDir();
+    const host = opts.host ?? HOSTS.x86_64;
+    const BOOT_TIMEOUT_MS = Number(process.env.PASSTHROUGH_VM_BOOT_TIMEOUT ?? host.bootTimeoutS) * 1000;
+    const image = await imageDir(host);
     removeStaleTmpDirs();
     const tmp = mkdtempSync(join(tmpdir(), `passthrough-vm-${process.pid}-`));
     tmpDirs.add(tmp);
@@ -165,12 +169,9 @@ export async function startMachine(opts: MachineOptions = {}): Promise<Machine> 
     }
 
     function qemuArgs(): string[] {
-        const append = ['root=/dev/vda', 'rootfstype=ext4', 'rw', 'console=ttyS0,115200',
-            ...(iommu ? ['intel_iommu=on', 'iommu=pt'] : [])];
+        const append = host.kernelArgs(iommu);
         return [
-            '-accel', 'tcg', '-cpu', 'max', '-M', 'q35,kernel-irqchip=split', '-m', '3G', '-smp', '2',
-            // The IOMMU must come before the devices it translates for.
-            ...(iommu ? ['-device', 'intel-iommu,intremap=on,caching-mode=on'] : []),
+            ...host.machineArgs(iommu), '-m', '3G', '-smp', '2',
             '-display', 'none', '-monitor', 'none', '-parallel', 'none',
             '-chardev', `file,id=serial0,path=${serialLog},append=on`, '-serial', 'chardev:serial0',
             '-kernel', join(image, 'vmlinuz'), '-initrd', join(image, 'initrd.img'), '-append', append.join(' '),
@@ -187,7 +188,7 @@ export async function startMachine(opts: MachineOptions = {}): Promise<Machine> 
     }
 
     function launch(): ChildProcess {
-        const p = spawnTied(['qemu-system-x86_64', ...qemuArgs()]);
+        const p = spawnTied([host.qemu, ...qemuArgs()]);
         stderrTail = '';
         p.stderr!.on('data', d => (stderrTail = (stderrTail + d).slice(-4000)));
         return p;
