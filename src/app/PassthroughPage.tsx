@@ -24,6 +24,7 @@ import { AssignDialog } from "./AssignDialog.tsx";
 import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
 import { DeviceAction } from "./DeviceActions.tsx";
 import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
+import { LiveStatus } from "./LiveStatus.tsx";
 import { PrepareDialog, type HostUsage } from "./PrepareDialog.tsx";
 import { rememberedDrivers } from "./remembered-drivers.ts";
 import { ReturnDialog } from "./ReturnDialog.tsx";
@@ -64,10 +65,10 @@ function usePersistence(): [KeptAfterReboot | null, boolean, () => void] {
 export const PassthroughPage = () => {
     const Dialogs = useDialogs();
     const superuser = useSuperuser();
-    const [state, refreshSnapshot] = useHostSnapshot();
+    const { state, refresh: refreshSnapshot, live, liveFailure, usageEvents } = useHostSnapshot();
     const [readiness, refreshReadiness] = useReadiness(superuser);
     const [domains, refreshDomains] = useDomains(superuser);
-    const usageFacts = useUsageFacts();
+    const usageFacts = useUsageFacts(live, usageEvents);
     const [kept, driverctlAvailable, refreshBindings] = usePersistence();
     const bindings = kept?.bindings ?? null;
     const pciIds = usePciIds();
@@ -161,9 +162,10 @@ export const PassthroughPage = () => {
                                        onChanged={refreshAll} />
                     </StackItem>
                     <StackItem>
-                        <Card id="pci-devices">
+                        <Card id="pci-devices" data-live={live}>
                             <CardHeader><CardTitle component="h2">{_("PCI devices")}</CardTitle></CardHeader>
                             <CardBody>
+                                <LiveStatus live={live} failure={liveFailure} />
                                 {state.status === "loading" && <Spinner aria-label={_("Reading PCI devices")} />}
                                 {state.status === "error" &&
                                     <Alert variant="danger" isInline title={_("Could not read the PCI devices")}>
