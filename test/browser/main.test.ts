@@ -10,6 +10,7 @@ import "./suites/vms.ts";
 import "./suites/sriov.ts";
 import "./suites/persistence.ts";
 import "./suites/no-iommu.ts";
+import "./suites/live.ts";
 
 before(startSession, { timeout: 900_000 });
 after(stopSession);

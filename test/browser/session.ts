@@ -57,6 +57,15 @@ export async function openPage(): Promise<Frame> {
     return frame;
 }
 
+/** Opens the plugin in a second tab of the same login session (closed by the caller). */
+export async function openTab(): Promise<{ page: Page; frame: Frame }> {
+    const { page, machine } = session();
+    const tab = await page.context().newPage();
+    const frame = await openPlugin(tab, machine);
+    await frame.waitForSelector("#device-table tbody tr[data-address]");
+    return { page: tab, frame };
+}
+
 export async function admin(): Promise<void> {
     const { page, machine } = session();
     await becomeAdmin(page, machine);
