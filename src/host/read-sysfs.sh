@@ -29,6 +29,7 @@
 root=${1:-/sys}
 cd "$root/bus/pci/devices" 2>/dev/null || { echo "No PCI bus in $root" >&2; exit 1; }
 shift
+devices=$PWD
 if [ $# -gt 0 ]; then
     # Incremental: each address once, only if it is a PCI address in kernel form.
     want=" "
@@ -44,24 +45,32 @@ if [ $# -gt 0 ]; then
     for a in "$@"; do
         add "$a"
         for m in "./$a/iommu_group/devices/"*; do add "${m##*/}"; done
-        [ -L "./$a/physfn" ] && { p=$(readlink "./$a/physfn"); add "${p##*/}"; }
+        # The PF through cd -P, a builtin: no readlink process.
+        if [ -L "./$a/physfn" ] && cd -P "./$a/physfn" 2>/dev/null; then
+            p=${PWD##*/}
+            cd "$devices" || exit 1
+            add "$p"
+        fi
     done
     set --
     for a in $want; do set -- "$@" "./$a/"; done
     [ $# -gt 0 ] || exit 0
+    # grep and find side by side, as below.
     grep -r -H -s --exclude-dir='*[!/]' \
         --include=vendor --include=device --include=subsystem_vendor --include=subsystem_device \
         --include=class --include=revision --include=numa_node --include=boot_vga \
         --include=sriov_totalvfs --include=sriov_numvfs --include=sriov_drivers_autoprobe \
         --include=driver_override --include=reset_method \
-        '' "$@"
+        '' "$@" &
     # One find: the function's own links at depth 1, and the subsystem links of
     # net/block devices below it, not descending into child functions (bridges).
-    find "$@" -mindepth 1 \( -type d -name '[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*:*.[0-7]' -prune \) -o \( \
+    links=$(find "$@" -mindepth 1 \( -type d -name '[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*:*.[0-7]' -prune \) -o \( \
         \( -path './*/*/*' -name subsystem -type l \( -lname '*/net' -o -lname '*/block' \) -printf 'S\t%h\t%l\n' \) -o \
         \( -path './*/*/*' \) -o \
         \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' \) -printf 'L\t%p\t%l\n' \) -o \
-        \( -name reset -printf 'F\t%p\n' \) \) 2>/dev/null
+        \( -name reset -printf 'F\t%p\n' \) \) 2>/dev/null)
+    wait
+    printf '%s\n' "$links"
     exit 0
 fi
 set -- ./*/
