@@ -8,13 +8,16 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { readHostSnapshot } from "../host/sysfs-reader.ts";
 import { monitorUevents } from "../host/uevent-monitor.ts";
-import { addressesToRead, mergeSnapshot } from "../model/merge-snapshot.ts";
+import { addressesToRead, mergeSnapshot, unsettledFunctions } from "../model/merge-snapshot.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { addEvents, emptyNeed, type RefreshNeed } from "../model/uevents.ts";
 
 const POLL_MS = 5000;
 /** Events come in bursts (VFs: add + bind per VF, then the PF); read once per burst. */
 const BURST_MS = 50;
+/** A VF's links come after its add uevent: read functions that disagree again after this, at most SETTLE_TRIES times. */
+const SETTLE_MS = 250;
+const SETTLE_TRIES = 3;
 
 export type SnapshotState =
     | { status: "loading" }
@@ -43,6 +46,8 @@ export function useHostSnapshot(): HostSnapshotHook {
     const snapshot = useRef<HostSnapshot | null>(null);
     const pending = useRef<RefreshNeed>(emptyNeed());
     const busy = useRef(false);
+    const settleTries = useRef(0);
+    const settleTimer = useRef<number | undefined>(undefined);
 
     /* Runs what is pending, one read at a time; events that arrive during a
      * read are taken by the next turn of the loop. */
@@ -63,7 +68,19 @@ export function useHostSnapshot(): HostSnapshotHook {
                         next = await readHostSnapshot();
                     } else {
                         const requested = addressesToRead(old, need.addresses);
-                        next = mergeSnapshot(old, await readHostSnapshot("/sys", requested), requested);
+                        const partial = await readHostSnapshot("/sys", requested);
+                        next = mergeSnapshot(old, partial, requested);
+                        const unsettled = unsettledFunctions(next, [...requested, ...partial.byAddress.keys()]);
+                        if (unsettled.length > 0 && settleTries.current < SETTLE_TRIES) {
+                            settleTries.current++;
+                            window.clearTimeout(settleTimer.current);
+                            settleTimer.current = window.setTimeout(() => {
+                                unsettled.forEach(a => pending.current.addresses.add(a));
+                                drain();
+                            }, SETTLE_MS);
+                        } else if (unsettled.length === 0) {
+                            settleTries.current = 0;
+                        }
                     }
                     snapshot.current = next;
                     setState({ status: "ready", snapshot: next });
@@ -95,6 +112,7 @@ export function useHostSnapshot(): HostSnapshotHook {
                 refresh().then(() => { if (!stopped) setLive("listening") });
             },
             events => {
+                settleTries.current = 0;
                 const need = addEvents(pending.current, events);
                 if (need.usage)
                     setUsageEvents(n => n + 1);
@@ -121,6 +139,7 @@ export function useHostSnapshot(): HostSnapshotHook {
             monitor.close();
             window.clearInterval(timer);
             window.clearTimeout(burst);
+            window.clearTimeout(settleTimer.current);
         };
     }, [refresh, drain]);
 

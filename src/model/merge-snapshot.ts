@@ -45,3 +45,26 @@ export function mergeSnapshot(snapshot: HostSnapshot, partial: HostSnapshot, req
     const kept = snapshot.functions.filter(fn => !replaced.has(fn.address));
     return makeSnapshot([...kept, ...partial.functions]);
 }
+
+/**
+ * Among the functions just read, PFs and VFs that disagree: a VF a PF lists
+ * that the snapshot lacks or that names no PF, or a VF whose PF does not list
+ * it. The kernel sends a VF's add uevent before it links physfn and virtfnN,
+ * so a read right after the event can catch the links half made: the page reads
+ * these again a moment later.
+ */
+export function unsettledFunctions(snapshot: HostSnapshot, read: Iterable<PciAddress>): PciAddress[] {
+    const out = new Set<PciAddress>();
+    for (const address of read) {
+        const fn = snapshot.byAddress.get(address);
+        if (!fn)
+            continue;
+        for (const vf of fn.sriov?.vfs ?? []) {
+            if (snapshot.byAddress.get(vf)?.physfn !== address)
+                out.add(vf);
+        }
+        if (fn.physfn && !snapshot.byAddress.get(fn.physfn)?.sriov?.vfs.includes(address))
+            out.add(fn.physfn);
+    }
+    return [...out];
+}

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 
-import { addressesToRead, mergeSnapshot } from "../../src/model/merge-snapshot.ts";
+import { addressesToRead, mergeSnapshot, unsettledFunctions } from "../../src/model/merge-snapshot.ts";
 import { parseSnapshot } from "../../src/model/parse-snapshot.ts";
 import type { PciAddress } from "../../src/model/pci-address.ts";
 import { makeHost } from "../bench/make-tree.ts";
@@ -111,5 +111,29 @@ describe("the incremental reader", () => {
 
     test("ignores what is no PCI address and functions that are gone", () => {
         assert.equal(partial(["../../etc", "0000:ff:1f.7", "$(reboot)", "-name"]).functions.length, 0);
+    });
+});
+
+describe("unsettledFunctions", () => {
+    const vfs = read(withVfs(2)).full;
+    const without = (address: string) => mergeSnapshot(vfs, parseSnapshot(""), [at(address)]);
+
+    test("a read PF and VFs that agree are settled", () => {
+        assert.deepEqual(unsettledFunctions(vfs, [at(PF), at("0000:00:04.1"), at("0000:00:04.2")]), []);
+    });
+
+    test("a VF the PF lists but the snapshot lacks, or that names no PF, is read again", () => {
+        assert.deepEqual(unsettledFunctions(without("0000:00:04.2"), [at(PF)]), ["0000:00:04.2"]);
+        const orphan = { ...vfs.byAddress.get(at("0000:00:04.1"))!, physfn: null };
+        const snap = mergeSnapshot(vfs, { functions: [orphan], byAddress: new Map([[orphan.address, orphan]]) }, []);
+        assert.deepEqual(unsettledFunctions(snap, [at(PF)]), ["0000:00:04.1"]);
+    });
+
+    test("a VF whose PF does not list it makes the PF read again", () => {
+        const pf = vfs.byAddress.get(at(PF))!;
+        const stale = { ...pf, sriov: { ...pf.sriov!, vfs: [at("0000:00:04.1")] } };
+        const snap = mergeSnapshot(vfs, { functions: [stale], byAddress: new Map([[stale.address, stale]]) }, []);
+        assert.deepEqual(unsettledFunctions(snap, [at("0000:00:04.2")]), [PF]);
+        assert.deepEqual(unsettledFunctions(snap, [at("0000:00:05.0")]), [], "only functions just read are looked at");
     });
 });

@@ -74,7 +74,7 @@ describe("Live refresh", () => {
             await within(other.frame, `${row(DEV)}[data-driver="e1000e"]`, "other tab: e1000e after Return");
             await close(frame);
         } finally {
-            await other.page.close();
+            await other.page.context().close();
         }
     });
 
@@ -120,12 +120,34 @@ describe("Live refresh", () => {
         await guest(`virsh -c qemu:///system undefine ${VM}`);
     });
 
+    browserTest("without udevadm the page polls and says so", async () => {
+        await guest("mount --bind /bin/false /usr/bin/udevadm");
+        try {
+            const frame = await openPage();
+            await frame.waitForSelector('#pci-devices[data-live="polling"]', { timeout: 60_000 });
+            assert.match((await frame.textContent("#pt-live-polling"))!, /re-read every 5 seconds/);
+            // Still follows the host, by polling.
+            await guest(`echo 0 > /sys/bus/pci/devices/${PF}/sriov_drivers_autoprobe && echo 1 > /sys/bus/pci/devices/${PF}/sriov_numvfs`);
+            await frame.waitForFunction(sel => document.querySelector(sel)?.textContent === "1 of 4 VFs",
+                                        `${row(PF)} [data-field="sriov"]`, { timeout: 15_000 });
+        } finally {
+            await guest(`umount /usr/bin/udevadm; echo 0 > /sys/bus/pci/devices/${PF}/sriov_numvfs; echo 1 > /sys/bus/pci/devices/${PF}/sriov_drivers_autoprobe`);
+        }
+    });
+
     browserTest("an idle page starts at most 1 process in 60 s", async () => {
         const frame = await openPage();
         await admin();
         await listening(frame);
         // Let the start-up reads (readiness, usage, persistence, domains) finish.
         await new Promise(resolve => setTimeout(resolve, 5000));
+        // The count sees what the page starts: a spawn from the page during a short trace is counted.
+        const control = processesStartedByCockpit(6);
+        await new Promise(resolve => setTimeout(resolve, 3000));
+        await frame.evaluate(() => (window as unknown as { cockpit: { spawn(a: string[]): Promise<string> } }).cockpit.spawn(["/bin/true"]));
+        const seen = await control;
+        assert.ok(seen.some(p => /\/true$/.test(p)), `a spawn from the page is counted: ${JSON.stringify(seen)}`);
+
         const started = await processesStartedByCockpit(60);
         console.log(`# idle 60 s: ${started.length} processes started by cockpit-bridge: ${JSON.stringify(started)}`);
         assert.ok(started.length <= 1, `processes started by the page in 60 s: ${started.length}: ${started.join(", ")}`);
