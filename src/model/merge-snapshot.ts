@@ -47,9 +47,9 @@ export function mergeSnapshot(snapshot: HostSnapshot, partial: HostSnapshot, req
 }
 
 /**
- * Among the functions just read, PFs and VFs that disagree: a VF a PF lists
- * that the snapshot lacks or that names no PF, or a VF whose PF does not list
- * it. The kernel sends a VF's add uevent before it links physfn and virtfnN,
+ * Among the functions just read, PFs and VFs that disagree: a PF whose VF
+ * count is not the number of its virtfn links, a VF a PF lists that the
+ * snapshot lacks or that names no PF, or a VF whose PF does not list it. The kernel sends a VF's add uevent before it links physfn and virtfnN,
  * so a read right after the event can catch the links half made: the page reads
  * these again a moment later.
  */
@@ -59,6 +59,8 @@ export function unsettledFunctions(snapshot: HostSnapshot, read: Iterable<PciAdd
         const fn = snapshot.byAddress.get(address);
         if (!fn)
             continue;
+        if (fn.sriov && fn.sriov.numVfs !== fn.sriov.vfs.length)
+            out.add(address);
         for (const vf of fn.sriov?.vfs ?? []) {
             if (snapshot.byAddress.get(vf)?.physfn !== address)
                 out.add(vf);

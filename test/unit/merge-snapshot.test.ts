@@ -135,5 +135,6 @@ describe("unsettledFunctions", () => {
         const snap = mergeSnapshot(vfs, { functions: [stale], byAddress: new Map([[stale.address, stale]]) }, []);
         assert.deepEqual(unsettledFunctions(snap, [at("0000:00:04.2")]), [PF]);
         assert.deepEqual(unsettledFunctions(snap, [at("0000:00:05.0")]), [], "only functions just read are looked at");
+        assert.deepEqual(unsettledFunctions(snap, [at(PF)]), [PF], "2 VFs, 1 virtfn link");
     });
 });
