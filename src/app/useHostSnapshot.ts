@@ -62,9 +62,10 @@ export function useHostSnapshot(): HostSnapshotHook {
                     break;
                 pending.current = emptyNeed();
                 const old = snapshot.current;
+                const full = need.full || !old;
                 try {
                     let next: HostSnapshot;
-                    if (need.full || !old) {
+                    if (full) {
                         next = await readHostSnapshot();
                     } else {
                         const requested = addressesToRead(old, need.addresses);
@@ -85,7 +86,11 @@ export function useHostSnapshot(): HostSnapshotHook {
                     snapshot.current = next;
                     setState({ status: "ready", snapshot: next });
                 } catch (ex) {
-                    setState({ status: "error", message: (ex as { message?: string }).message ?? String(ex) });
+                    // A failed incremental read leaves the held snapshot unsure: read everything instead.
+                    if (!full)
+                        pending.current.full = true;
+                    else
+                        setState({ status: "error", message: (ex as { message?: string }).message ?? String(ex) });
                 }
             }
         } finally {
