@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { after, describe } from "node:test";
-import type { Frame } from "playwright-core";
+import type { Frame, WebSocket } from "playwright-core";
 
 import { templateById } from "../../../src/model/domain-templates.ts";
 import { admin, browserTest, guest, openPage, openTab, session } from "../session.ts";
@@ -135,23 +135,44 @@ describe("Live refresh", () => {
         }
     });
 
-    browserTest("an idle page starts at most 1 process in 60 s", async () => {
-        const frame = await openPage();
-        await admin();
-        await listening(frame);
-        // Let the start-up reads (readiness, usage, persistence, domains) finish.
-        await new Promise(resolve => setTimeout(resolve, 5000));
-        // The count sees what the page starts: a spawn from the page during a short trace is counted.
-        const control = processesStartedByCockpit(6);
-        await new Promise(resolve => setTimeout(resolve, 3000));
-        await frame.evaluate(() => (window as unknown as { cockpit: { spawn(a: string[]): Promise<string> } }).cockpit.spawn(["/bin/true"]));
-        const seen = await control;
-        assert.ok(seen.some(p => /\/true$/.test(p)), `a spawn from the page is counted: ${JSON.stringify(seen)}`);
+    browserTest("an idle page starts at most 1 process and moves at most 20 KB in 60 s", async () => {
+        // Bytes over the session's WebSocket (the shell carries every channel of the page), both ways.
+        const { page } = session();
+        let bytes = 0;
+        let counting = false;
+        const size = (f: { payload: string | Buffer }) => typeof f.payload === "string" ? Buffer.byteLength(f.payload) : f.payload.length;
+        const onSocket = (ws: WebSocket) => {
+            ws.on("framereceived", f => { if (counting) bytes += size(f) });
+            ws.on("framesent", f => { if (counting) bytes += size(f) });
+        };
+        page.on("websocket", onSocket);
+        try {
+            const frame = await openPage();
+            await admin();
+            await listening(frame);
+            // Let the start-up reads (readiness, usage, persistence, domains) finish.
+            await new Promise(resolve => setTimeout(resolve, 5000));
+            // Both counts see what the page does: a spawn from the page during a short trace is counted.
+            counting = true;
+            const control = processesStartedByCockpit(6);
+            await new Promise(resolve => setTimeout(resolve, 3000));
+            await frame.evaluate(() => (window as unknown as { cockpit: { spawn(a: string[]): Promise<string> } }).cockpit.spawn(["/bin/true"]));
+            const seen = await control;
+            counting = false;
+            assert.ok(seen.some(p => /\/true$/.test(p)), `a spawn from the page is counted: ${JSON.stringify(seen)}`);
+            assert.ok(bytes > 0, "the spawn's channel messages are counted");
 
-        const started = await processesStartedByCockpit(60);
-        console.log(`# idle 60 s: ${started.length} processes started by cockpit-bridge: ${JSON.stringify(started)}`);
-        assert.ok(started.length <= 1, `processes started by the page in 60 s: ${started.length}: ${started.join(", ")}`);
-        assert.equal(await frame.getAttribute("#pci-devices", "data-live"), "listening", "still listening");
+            bytes = 0;
+            counting = true;
+            const started = await processesStartedByCockpit(60);
+            counting = false;
+            console.log(`# idle 60 s: ${started.length} processes started by cockpit-bridge ${JSON.stringify(started)}, ${bytes} bytes over the WebSocket`);
+            assert.ok(started.length <= 1, `processes started by the page in 60 s: ${started.length}: ${started.join(", ")}`);
+            assert.ok(bytes <= 20 * 1024, `bytes over the WebSocket in 60 s: ${bytes}`);
+            assert.equal(await frame.getAttribute("#pci-devices", "data-live"), "listening", "still listening");
+        } finally {
+            page.off("websocket", onSocket);
+        }
     }, { timeout: 300_000 });
 });
 
