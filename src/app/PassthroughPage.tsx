@@ -24,6 +24,7 @@ import { AssignDialog } from "./AssignDialog.tsx";
 import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
 import { DeviceAction } from "./DeviceActions.tsx";
 import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
+import { LiveStatus } from "./LiveStatus.tsx";
 import { PrepareDialog, type HostUsage } from "./PrepareDialog.tsx";
 import { previousDriverOf } from "../model/persistence.ts";
 import { isDriverName, type DriverName } from "../model/plan.ts";
@@ -71,10 +72,10 @@ function usePersistence(): [KeptAfterReboot | null, string | null, boolean, () =
 export const PassthroughPage = () => {
     const Dialogs = useDialogs();
     const superuser = useSuperuser();
-    const [state, refreshSnapshot] = useHostSnapshot();
+    const { state, refresh: refreshSnapshot, live, liveFailure, usageEvents } = useHostSnapshot();
     const [readiness, refreshReadiness] = useReadiness(superuser);
     const [domains, refreshDomains] = useDomains(superuser);
-    const usageState = useUsageFacts();
+    const usageState = useUsageFacts(live, usageEvents);
     const usageFacts = usageState.status === "ready" ? usageState.facts : null;
     const [kept, keptError, driverctlAvailable, refreshBindings] = usePersistence();
     const bindings = kept?.bindings ?? null;
@@ -186,9 +187,10 @@ export const PassthroughPage = () => {
                                        onChanged={refreshAll} />
                     </StackItem>
                     <StackItem>
-                        <Card id="pci-devices">
+                        <Card id="pci-devices" data-live={live}>
                             <CardHeader><CardTitle component="h2">{_("PCI devices")}</CardTitle></CardHeader>
                             <CardBody>
+                                <LiveStatus live={live} failure={liveFailure} />
                                 {state.status === "loading" && <Spinner aria-label={_("Reading PCI devices")} />}
                                 {state.status === "error" &&
                                     <Alert variant="danger" isInline title={_("Could not read the PCI devices")}>

@@ -1,5 +1,6 @@
 /* The domains of both connections, kept fresh: libvirt-dbus events for QEMU,
- * polling for StratoVirt (virsh has no events) and as a safety net. */
+ * and for StratoVirt (virsh has no events) a slow poll that runs only while
+ * a StratoVirt connection exists, so an idle page starts no processes. */
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import cockpit from "cockpit";
@@ -92,15 +93,19 @@ export function useDomains(superuser: boolean | null): [DomainsState, () => Prom
             onDeviceRemoved: () => { refresh() },
         });
         refresh();
+        return () => subscription.remove();
+    }, [refresh, superuser]);
+
+    const stratovirtReady = stratovirt.status === "ready";
+    useEffect(() => {
+        if (!stratovirtReady)
+            return;
         const timer = window.setInterval(() => {
             if (document.visibilityState === "visible")
                 refresh();
         }, POLL_MS);
-        return () => {
-            window.clearInterval(timer);
-            subscription.remove();
-        };
-    }, [refresh, superuser]);
+        return () => window.clearInterval(timer);
+    }, [refresh, stratovirtReady]);
 
     const state = useMemo(() => ({ qemu, stratovirt }), [qemu, stratovirt]);
     return [state, refresh];

@@ -3,28 +3,48 @@ import cockpit from "cockpit";
 
 import { readUsageFacts } from "../host/host-usage-reader.ts";
 import type { UsageFacts } from "../model/host-usage.ts";
+import type { LiveState } from "./useHostSnapshot.ts";
 
 const _ = cockpit.gettext;
 const POLL_MS = 15000;
+/** Interface and disk events come in bursts (an interface: add, rename, up); read once per burst. */
+const BURST_MS = 300;
 
 export type UsageState =
     | { status: "loading" }
     | { status: "error"; message: string }
     | { status: "ready"; facts: UsageFacts };
 
-/** Addresses, routes and mounts change rarely. A read that fails (in part)
- * keeps the state unknown: nothing that depends on it goes ahead. */
-export function useUsageFacts(): UsageState {
+/** Addresses, routes and mounts. A read that fails (in part) keeps the state
+ * unknown: nothing that depends on it goes ahead. Re-read when `usageEvents`
+ * changes (uevents about interfaces and disks); polled only when there are no
+ * events (`live` polling). */
+export function useUsageFacts(live: LiveState, usageEvents: number): UsageState {
     const [state, setState] = useState<UsageState>({ status: "loading" });
+    const [reads, setReads] = useState(0);
+
     useEffect(() => {
-        let live = true;
-        const read = () => readUsageFacts().then(
-            facts => { if (live) setState(facts.failures.length > 0 ? { status: "error", message: facts.failures.join("; ") } : { status: "ready", facts }) },
-            (ex: { message?: string }) => { if (live) setState({ status: "error", message: ex.message ?? String(ex) }) });
-        read();
-        const timer = window.setInterval(read, POLL_MS);
-        return () => { live = false; window.clearInterval(timer) };
-    }, []);
+        if (usageEvents === 0)
+            return;
+        const t = window.setTimeout(() => setReads(n => n + 1), BURST_MS);
+        return () => window.clearTimeout(t);
+    }, [usageEvents]);
+
+    useEffect(() => {
+        let current = true;
+        readUsageFacts().then(
+            facts => { if (current) setState(facts.failures.length > 0 ? { status: "error", message: facts.failures.join("; ") } : { status: "ready", facts }) },
+            (ex: { message?: string }) => { if (current) setState({ status: "error", message: ex.message ?? String(ex) }) });
+        return () => { current = false };
+    }, [reads]);
+
+    useEffect(() => {
+        if (live !== "polling")
+            return;
+        const timer = window.setInterval(() => setReads(n => n + 1), POLL_MS);
+        return () => window.clearInterval(timer);
+    }, [live]);
+
     return state;
 }
 

@@ -12,14 +12,67 @@
 # '*[!/]' keeps it out of every subdirectory (child functions below bridges,
 # power/, net/...) but not out of the "./<address>/" arguments, which end in a
 # slash (grep matches command-line directories by name suffix).
-# Argument: the sysfs root (/sys; benchmarks and tests point it at a copy).
+# Arguments: the sysfs root (/sys; benchmarks and tests point it at a copy),
+# then, for an incremental read (issue 16), the PCI addresses a uevent named.
+# Those are widened here, where the current links can be seen, to their IOMMU
+# group members and their PF; a named address that no longer exists is simply
+# not printed (the merge in src/model/merge-snapshot.ts then drops it). Below
+# the functions read, network interfaces and block devices are found through
+# their `subsystem` links rather than by listing /sys/class/{net,block}, whose
+# size grows with the host.
 #
 # Output, one record per line, parsed by src/model/parse-snapshot.ts:
 #   L <TAB> path <TAB> link target   for driver, iommu_group, physfn, virtfnN and class/{net,block} entries
 #   F <TAB> path                     for presence-only files (reset)
+#   S <TAB> device dir <TAB> subsystem link target   for net/block devices below the functions (incremental only)
 #   path:value                       for file contents (grep -H; the path has no colon after its last slash)
 root=${1:-/sys}
 cd "$root/bus/pci/devices" 2>/dev/null || { echo "No PCI bus in $root" >&2; exit 1; }
+shift
+devices=$PWD
+if [ $# -gt 0 ]; then
+    # Incremental: each address once, only if it is a PCI address in kernel form.
+    want=" "
+    add() {
+        case "$1" in
+            *[!0-9a-f:.]*|'') return ;;
+            [0-9a-f][0-9a-f][0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f].[0-7]) ;;
+            *) return ;;
+        esac
+        case "$want" in *" $1 "*) return ;; esac
+        [ -d "./$1/" ] && want="$want$1 "
+    }
+    for a in "$@"; do
+        add "$a"
+        for m in "./$a/iommu_group/devices/"*; do add "${m##*/}"; done
+        # The PF through cd -P, a builtin: no readlink process.
+        if [ -L "./$a/physfn" ] && cd -P "./$a/physfn" 2>/dev/null; then
+            p=${PWD##*/}
+            cd "$devices" || exit 1
+            add "$p"
+        fi
+    done
+    set --
+    for a in $want; do set -- "$@" "./$a/"; done
+    [ $# -gt 0 ] || exit 0
+    # grep and find side by side, as below.
+    grep -r -H -s --exclude-dir='*[!/]' \
+        --include=vendor --include=device --include=subsystem_vendor --include=subsystem_device \
+        --include=class --include=revision --include=numa_node --include=boot_vga \
+        --include=sriov_totalvfs --include=sriov_numvfs --include=sriov_drivers_autoprobe \
+        --include=driver_override --include=reset_method \
+        '' "$@" &
+    # One find: the function's own links at depth 1, and the subsystem links of
+    # net/block devices below it, not descending into child functions (bridges).
+    links=$(find "$@" -mindepth 1 \( -type d -name '[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*:*.[0-7]' -prune \) -o \( \
+        \( -path './*/*/*' -name subsystem -type l \( -lname '*/net' -o -lname '*/block' \) -printf 'S\t%h\t%l\n' \) -o \
+        \( -path './*/*/*' \) -o \
+        \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' \) -printf 'L\t%p\t%l\n' \) -o \
+        \( -name reset -printf 'F\t%p\n' \) \) 2>/dev/null)
+    wait
+    printf '%s\n' "$links"
+    exit 0
+fi
 set -- ./*/
 [ -d "$1" ] || exit 0
 grep -r -H -s --exclude-dir='*[!/]' \

@@ -180,6 +180,30 @@ export function parseSnapshot(output: string): HostSnapshot {
             map.set(owner, [item]);
     };
 
+    /* A network interface or block device whose sysfs directory is `dir`: the
+     * path runs through the owning function, and a partition sits in its disk. */
+    const addClassDevice = (subsystem: "net" | "block", dir: string) => {
+        const owner = lastAddressInPath(dir);
+        if (!owner)
+            return;
+        const name = basename(dir);
+        if (subsystem === "net") {
+            addTo(netByOwner, owner, name);
+            return;
+        }
+        const parts = dir.split("/");
+        const device: BlockDevice = { name, disk: null };
+        blockParents.push([device, parts[parts.length - 2]]);
+        addTo(blockByOwner, owner, device);
+        // NVMe native multipath: the disk users mount (nvme0n1) lives under
+        // /sys/devices/virtual/nvme-subsystem; only its per-controller path
+        // (nvme0c0n1, hidden) runs through the PCI function. Credit the disk
+        // to that function too, or its mounts would go unnoticed.
+        const head = /^nvme([0-9]+)c[0-9]+n([0-9]+)$/.exec(name);
+        if (head)
+            addTo(blockByOwner, owner, { name: `nvme${head[1]}n${head[2]}`, disk: null });
+    };
+
     const length = output.length;
     for (let pos = 0; pos <= length;) {
         let end = output.indexOf("\n", pos);
@@ -208,25 +232,21 @@ export function parseSnapshot(output: string): HostSnapshot {
                 continue;
             }
             // class/net/<if> or class/block/<dev>: the link target runs through the owning function
-            const owner = lastAddressInPath(target);
-            if (owner) {
-                const path = output.slice(pathStart, tab);
-                const name = basename(path);
-                if (path.includes("/class/net/")) {
-                    addTo(netByOwner, owner, name);
-                } else if (path.includes("/class/block/")) {
-                    const parts = target.split("/");
-                    const device: BlockDevice = { name, disk: null };
-                    blockParents.push([device, parts[parts.length - 2]]);
-                    addTo(blockByOwner, owner, device);
-                    // NVMe native multipath: the disk users mount (nvme0n1) lives under
-                    // /sys/devices/virtual/nvme-subsystem; only its per-controller path
-                    // (nvme0c0n1, hidden) runs through the PCI function. Credit the disk
-                    // to that function too, or its mounts would go unnoticed.
-                    const head = /^nvme([0-9]+)c[0-9]+n([0-9]+)$/.exec(name);
-                    if (head)
-                        addTo(blockByOwner, owner, { name: `nvme${head[1]}n${head[2]}`, disk: null });
-                }
+            const path = output.slice(pathStart, tab);
+            if (path.includes("/class/net/"))
+                addClassDevice("net", target);
+            else if (path.includes("/class/block/"))
+                addClassDevice("block", target);
+        } else if (kind === 83 && tagged) {
+            // S <TAB> device dir <TAB> its subsystem link target (incremental reads)
+            const tab = output.indexOf("\t", pos + 2);
+            if (tab > 0 && tab < end) {
+                const subsystem = output.slice(tab + 1, end);
+                const dir = output.slice(pos + 2, tab);
+                if (subsystem.endsWith("/net"))
+                    addClassDevice("net", dir);
+                else if (subsystem.endsWith("/block"))
+                    addClassDevice("block", dir);
             }
         } else if (kind === 70 && tagged) {
             // F <TAB> path

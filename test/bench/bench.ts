@@ -18,13 +18,23 @@ import { parseSnapshot } from "../../src/model/parse-snapshot.ts";
 import { parsePciIds } from "../../src/model/pci-ids.ts";
 import { READER_SCRIPT, tempDir } from "../lib/run-reader.ts";
 import { BENCH_SIZES, makeTree, type TreeStats } from "./make-tree.ts";
+import { benchLive, type LiveResult } from "./live-bench.ts";
 import { benchUi, CHROMIUM } from "./ui-bench.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const UI_RUNS = Number(process.env.BENCH_UI_RUNS ?? 5);
 const PEER_BUNDLE_KB = 865; // cockpit-machines 288 in Debian: 715 KB index.js.gz + 150 KB index.css.gz
-const BUDGET = { processes: 3, floorRatio: 2, firstRenderMs: 500, filterMs: 100, bundleKb: 350 };
+const BUDGET = {
+    processes: 3, floorRatio: 2, firstRenderMs: 500, bundleKb: 350,
+    // Machines here differ ~3x from day to day: a filter is judged against clearing the filter (the
+    // table's first 20 rows rendered again, no filtering) in the same run; the absolute time is shown.
+    filterRatio: 2,
+    // issue 16: per idle minute, any size; from a change to the rows; incremental read / full read at 4,096
+    idleProcesses: 1, idleKb: 20, changeMs: 1000, incrementalRatio: 0.05,
+};
+/** Before issue 16 the page read a full snapshot every 5 s while visible. */
+const OLD_POLLS_PER_MINUTE = 12;
 const PCI_IDS = ["/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", path.join(REPO, "test/fixtures/pci.ids")]
         .find(f => fs.existsSync(f))!;
 
@@ -47,11 +57,13 @@ function timed(fn: () => unknown): number {
     return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Processes one snapshot spawns, counted by strace: the shell plus every fork/clone that made a process. */
-function countProcesses(root: string, work: string): { processes: number; execs: string[] } {
+/** Processes one snapshot spawns, counted by strace: the shell plus every fork/clone that made a process.
+ * `addresses`: an incremental read. --seccomp-bpf stops only at the traced calls (reads of a big tree
+ * under plain strace -f take ~100x longer). */
+function countProcesses(root: string, work: string, addresses: string[] = []): { processes: number; execs: string[] } {
     const log = path.join(work, "strace.log");
-    run("strace", ["-f", "-qq", "-o", log, "-e", "trace=execve,clone,clone3,fork,vfork",
-        "/bin/sh", "-c", script, "--", root]);
+    run("strace", ["-f", "-qq", "--seccomp-bpf", "-o", log, "-e", "trace=execve,clone,clone3,fork,vfork",
+        "/bin/sh", "-c", script, "--", root, ...addresses]);
     const lines = fs.readFileSync(log, "utf8").split("\n");
     let forks = 0;
     const execs: string[] = [];
@@ -227,11 +239,15 @@ async function main() {
     try {
         const floorBin = buildFloor(work);
         const sizes: SizeResult[] = [];
+        const live: LiveResult[] = [];
         let bigOutput = "";
+        const pciIds = parsePciIds(pciIdsText);
         for (const size of BENCH_SIZES) {
             process.stderr.write(`bench: ${size} functions...\n`);
             const { result, output } = benchSize(size, work, floorBin, pciIdsText);
             sizes.push(result);
+            const root = path.join(work, `sysfs-${size}`);
+            live.push(benchLive(size, root, script, RUNS, pciIds, addresses => countProcesses(root, work, addresses)));
             if (size === 4096)
                 bigOutput = output;
             fs.rmSync(path.join(work, `sysfs-${size}`), { recursive: true, force: true });
@@ -242,23 +258,39 @@ async function main() {
         const ui = await benchUi(work, bigOutput, pciIdsText, filters, UI_RUNS);
         const firstRender = median(ui.runs.map(r => r.dataToFirstRender));
         const filterTimes = filters.map((_f, i) => median(ui.runs.map(r => r.filters[i].ms)));
-        const worstFilter = Math.max(...filterTimes);
+        const worstFilter = Math.max(...filterTimes.filter((_t, i) => filters[i] !== ""));
+        const clearedTimes = filterTimes.filter((_t, i) => filters[i] === "");
+        const cleared = clearedTimes.reduce((a, b) => a + b, 0) / clearedTimes.length;
         const sample = ui.runs[0];
         if (sample.rowsShown === 0 || !/4096/.test(sample.count))
             throw new Error(`the table did not show the snapshot: ${sample.rowsShown} rows, "${sample.count}"`);
 
         const bundle = bundleSize();
         const big = sizes[sizes.length - 1];
-        const verdict = (ok: boolean) => ok ? "PASS" : "FAIL";
-        const budgets: [string, string, boolean][] = [
+        const liveBig = live[live.length - 1];
+        // null: not measurable without a Cockpit; the browser suite asserts it in the test VM.
+        const verdict = (ok: boolean | null) => ok === null ? "in the test VM" : ok ? "PASS" : "FAIL";
+        const budgets: [string, string, boolean | null][] = [
             [`Processes per snapshot ≤ ${BUDGET.processes}, any size`, sizes.map(s => s.processes).join(" / "),
                 sizes.every(s => s.processes <= BUDGET.processes)],
             [`Reader ≤ ${BUDGET.floorRatio}× the floor at 4,096`, `${(big.readerMs / big.floorMs).toFixed(2)}×`,
                 big.readerMs <= BUDGET.floorRatio * big.floorMs],
             [`Data to first render of 4,096 ≤ ${BUDGET.firstRenderMs} ms`, `${ms(firstRender)} ms`, firstRender <= BUDGET.firstRenderMs],
-            [`Filter ≤ ${BUDGET.filterMs} ms`, `${ms(worstFilter)} ms (worst of ${filters.length})`, worstFilter <= BUDGET.filterMs],
+            [`Filter ≤ ${BUDGET.filterRatio}× clearing the filter`,
+                `${(worstFilter / cleared).toFixed(2)}× (worst filter ${ms(worstFilter)} ms, cleared ${ms(cleared)} ms)`,
+                worstFilter <= BUDGET.filterRatio * cleared],
             [`Bundle ≤ ${BUDGET.bundleKb} KB gzipped`, `${(bundle.jsKb + bundle.cssKb).toFixed(0)} KB`,
                 bundle.jsKb + bundle.cssKb <= BUDGET.bundleKb],
+            // Live (issue 16). Idle: the page holds no timer that reads sysfs; udevadm prints nothing without events.
+            [`Idle page: ≤ ${BUDGET.idleProcesses} process and ≤ ${BUDGET.idleKb} KB per minute, any size`,
+                `no timed read (was ${sizes.map(s => OLD_POLLS_PER_MINUTE * s.processes).join(" / ")} processes, ` +
+                `${sizes.map(s => (OLD_POLLS_PER_MINUTE * s.outputKb / 1024).toFixed(1)).join(" / ")} MB); ` +
+                "the suite \"Live refresh\" counts the guest's processes", null],
+            [`Change to rows ≤ ${BUDGET.changeMs} ms, any size`, live.map(l => `${ms(l.changeMs)} ms`).join(" / "),
+                live.every(l => l.changeMs <= BUDGET.changeMs)],
+            [`Incremental read ≤ ${BUDGET.incrementalRatio * 100}% of a full snapshot at 4,096`,
+                `${(100 * liveBig.incrementalMs / liveBig.fullMs).toFixed(1)}% (${ms(liveBig.incrementalMs)} of ${ms(liveBig.fullMs)} ms)`,
+                liveBig.incrementalMs <= BUDGET.incrementalRatio * liveBig.fullMs],
         ];
 
         const md: string[] = [];
@@ -290,6 +322,24 @@ async function main() {
             sizes.map(s => [String(s.size), `${s.processes} (${s.execs.join(", ")})`, `${ms(s.readerMs)} ms`, `${ms(s.floorMs)} ms`,
                 `${(s.readerMs / s.floorMs).toFixed(2)}×`, `${ms(s.grepMs)} ms`, `${(s.readerMs / s.grepMs).toFixed(2)}×`, `${ms(s.lspciMs)} ms`, `${(s.readerMs / s.lspciMs).toFixed(2)}×`,
                 `${s.outputKb.toFixed(0)} KB`, `${ms(s.parseMs)} ms`, `${ms(s.rowsMs)} ms`]));
+        md.push("## Live refresh (issue 16)", "",
+            "The page reads a full snapshot when it opens and once more when `udevadm monitor` (one process for the page's",
+            "life) says it listens; after that only uevents cause reads. *Idle*: with no uevent, the page starts no process",
+            "and receives nothing over the channel, at any size: this needs a Cockpit, so it is measured in the test VM, not",
+            "here. The figure before issue 16 is 12 full snapshots a minute",
+            "(processes and reader output measured above; host-usage reads every 15 s and `virsh` polls not counted). The",
+            "test VM measures the real count: the browser suite \"Live refresh\" traces every exec below cockpit-bridge",
+            "during 60 idle seconds.",
+            `*Change to rows*: a VF rebound to vfio-pci in the tree, its unbind + bind uevents fed to the page's parser,`,
+            "then what the page does: the functions to read (the VF, its IOMMU group, its PF), the reader restricted to them,",
+            "parse, merge into the held snapshot, rows and groups (React's render of the rows not included).",
+            `*Full* and *incremental*: reader + parse, medians of ${RUNS} interleaved runs.`, "");
+        table(["Functions", "Full read", "Incremental read", "Incremental / full", "Change to rows", "Functions read",
+            "Output full / incremental", "Processes (incremental)"],
+            live.map(l => [String(l.size), `${ms(l.fullMs)} ms`, `${ms(l.incrementalMs)} ms`,
+                `${(100 * l.incrementalMs / l.fullMs).toFixed(1)}%`, `${ms(l.changeMs)} ms`, String(l.functionsRead),
+                `${l.fullKb.toFixed(0)} KB / ${l.incrementalKb.toFixed(1)} KB`,
+                `${l.incrementalProcesses} (${l.incrementalExecs.join(", ")})`]));
         md.push("## UI (4,096 functions, headless Chromium)", "",
             `Medians of ${UI_RUNS} fresh pages (after a warm-up page), from performance marks in test/bench/ui-entry.tsx:`,
             "the real DeviceTable with the row actions, Prepare/Return buttons and VM labels PassthroughPage gives it (no VMs),",

@@ -76,6 +76,20 @@ export async function openPage(): Promise<Frame> {
     return frame;
 }
 
+/** Opens the plugin in a second tab of the same login session (closed by the caller). */
+export async function openTab(): Promise<{ page: Page; frame: Frame }> {
+    const { page, machine } = session();
+    // The session's page has a context of its own (browser.newPage): a new
+    // context with its cookies is the same Cockpit login.
+    const context = await page.context().browser()!.newContext({ viewport: { width: 1600, height: 1000 } });
+    await context.addCookies(await page.context().cookies());
+    const tab = await context.newPage();
+    tab.setDefaultTimeout(60_000);
+    const frame = await openPlugin(tab, machine);
+    await frame.waitForSelector("#device-table tbody tr[data-address]");
+    return { page: tab, frame };
+}
+
 export async function admin(): Promise<void> {
     const { page, machine } = session();
     await becomeAdmin(page, machine);

@@ -132,12 +132,16 @@ export function writeFakeSysfs(root: string, functions: FakeFunction[], options:
             const netDir = path.join(dir, "net", ifname);
             fs.mkdirSync(netDir, { recursive: true });
             link(netDir, path.join(root, "class/net", ifname));
+            // Every device directory links its class; incremental reads find net/block devices by it.
+            link(path.join(root, "class/net"), path.join(netDir, "subsystem"));
         }
         for (const disk of fn.block ?? []) {
             const diskDir = path.join(dir, "host0/target0:0:0/0:0:0:0/block", disk);
             fs.mkdirSync(path.join(diskDir, `${disk}1`), { recursive: true });
             link(diskDir, path.join(root, "class/block", disk));
             link(path.join(diskDir, `${disk}1`), path.join(root, "class/block", `${disk}1`));
+            link(path.join(root, "class/block"), path.join(diskDir, "subsystem"));
+            link(path.join(root, "class/block"), path.join(diskDir, `${disk}1`, "subsystem"));
         }
     }
     fs.mkdirSync(path.join(root, "class/net"), { recursive: true });

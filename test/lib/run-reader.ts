@@ -10,9 +10,10 @@ import { fileURLToPath } from "node:url";
 
 export const READER_SCRIPT = fileURLToPath(new URL("../../src/host/read-sysfs.sh", import.meta.url));
 
-export function runReader(sysfsRoot: string): string {
+/** `addresses`: an incremental read of those functions (and their group and PF). */
+export function runReader(sysfsRoot: string, addresses: string[] = []): string {
     const script = fs.readFileSync(READER_SCRIPT, "utf8");
-    return execFileSync("/bin/sh", ["-c", script, "--", sysfsRoot], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    return execFileSync("/bin/sh", ["-c", script, "--", sysfsRoot, ...addresses], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
 }
 
 export function tempDir(prefix: string): string {

@@ -48,7 +48,7 @@ const x86_64: HostSpec = {
     iommuName: "Intel VT-d",
     passthroughArg: "iommu=pt",
     hasBootVga: true,
-    suites: ["inventory", "readiness", "binding", "safety", "vms", "sriov", "persistence", "package", "no-iommu"],
+    suites: ["inventory", "readiness", "binding", "safety", "live", "vms", "sriov", "persistence", "package", "no-iommu"],
     bootTimeoutS: 300,
 };
 

@@ -5,24 +5,12 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { describe } from "node:test";
-import type { Frame, Page } from "playwright-core";
-
-import { openPlugin } from "../harness/browser.ts";
-import { admin, browserTest, guest, openPage, session, until } from "../session.ts";
+import { admin, browserTest, guest, openPage, openTab, session, until } from "../session.ts";
 import { driverOf, openAction } from "./binding.ts";
 
 const NIC = "0000:00:02.0";
 const RUN = "/run/cockpit-passthrough";
 const EXECUTOR = fs.readFileSync(new URL("../../../src/host/executor.sh", import.meta.url), "utf8");
-
-/** Another tab of the same session. */
-async function openTab(): Promise<{ page: Page; frame: Frame }> {
-    const { page, machine } = session();
-    const tab = await page.context().newPage();
-    const frame = await openPlugin(tab, machine);
-    await frame.waitForSelector("#device-table tbody tr[data-address]");
-    return { page: tab, frame };
-}
 
 const override = async (address: string) => (await guest(`cat /sys/bus/pci/devices/${address}/driver_override`)).trim();
 
