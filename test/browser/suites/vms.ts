@@ -269,6 +269,8 @@ describe("Virtual machines through libvirt", () => {
         // A password the page must not lose: it is only in the XML read with --security-info.
         const withPassword = original.replace("</devices>", "<graphics type='vnc' port='-1' autoport='yes' passwd='secret'/></devices>");
         await defineDomain(withPassword);
+        // Once more from libvirt's own output: a define sorts the controllers it added.
+        await defineDomain(await virsh(`dumpxml --inactive --security-info ${VM}`));
         const before = await inactiveXml(VM);
         let frame = await openPage();
         await admin();
