@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Builds the plugin into dist/: index.html, index.js, index.css, manifest.json,
 // po.<lang>.js (Cockpit serves "po.js" as the file for the user's language).
 import fs from "node:fs";

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Makes sure the Debian packages a target needs are installed.
 # As root it installs what is missing; as anyone else it names it and fails.
 # Usage: tools/need.sh build|check|demo|bench

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Typed access to Cockpit's runtime (cockpit.js).
  *
  * cockpit.js is not an npm package: cockpit-ws serves it at ../base1/cockpit.js

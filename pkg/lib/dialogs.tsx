@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* One dialog at a time, opened from anywhere (like cockpit's pkg/lib/dialogs):
  *   const Dialogs = useDialogs();
  *   Dialogs.show(<PrepareDialog ... />);   // the dialog calls Dialogs.close()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Whether this session has administrative access (Cockpit's "Limited access"
  * toggle). Writes are offered only when it does; the page reads everything either way. */
 

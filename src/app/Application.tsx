@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The root: dialogs can open from anywhere in the page. */
 
 import { WithDialogs } from "../../pkg/lib/dialogs.tsx";

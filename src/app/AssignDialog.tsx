@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Assign to VM": one device (and by default the rest of its IOMMU group) into
  * one VM's definition, and for a running QEMU VM optionally into the running VM
  * now. Preview shows the exact XML; "View automation script" the virsh way. */

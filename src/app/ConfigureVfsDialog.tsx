@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Configure VFs": the number of virtual functions of an SR-IOV physical
  * function, whether host drivers take new VFs (sriov_drivers_autoprobe),
  * preparing the new VFs for passthrough, keeping the count after reboot; then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Create VM from XML" (the seed's workflow): paste or upload a domain XML, or
  * start from a template; pick devices to insert as hostdevs; Define
  * (persistent) or Create and start (transient, like `virsh create`). The XML is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The expanded part of a device row: what the host uses it for, its IOMMU
  * group and whether that group can be passed through now, reset support. */
 

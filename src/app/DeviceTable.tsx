@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The PCI inventory: every function the host has, sortable and filterable,
  * as a list or grouped by IOMMU group. Rows expand to DeviceDetails.
  * In the list, SR-IOV VFs sit under their PF, which opens and closes them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Kept after reboot": the bindings that put devices on vfio-pci at boot,
  * and the VF counts created at boot, each removable. An entry whose address
  * now holds other hardware is flagged (a udev rule made here does not apply

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Shows the exact bootloader change for the kernel arguments, then applies it. */
 
 import { useState } from "react";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A libvirt failure in words (what happened, what to do), with libvirt's own message below. */
 
 import { useEffect, useRef, type ReactNode } from "react";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Shows the modules-load.d file before writing it. */
 
 import { useState } from "react";

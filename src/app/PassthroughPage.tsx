@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The page: host readiness on top, the PCI inventory, then the VMs. Holds
  * the state every section reads, and the row actions that open dialogs. */
 

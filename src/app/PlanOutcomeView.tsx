@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* What a plan did, in words: the driver each device is on now, or the error
  * explained and whether every device is back where it was. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Prepare for passthrough": the plan in words, the options (whole IOMMU
  * group, keep after reboot), the script, the safety confirmations, then the
  * run and its result. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Host readiness": can this host pass devices through, why not, and the fixes. */
 
 import { useState, type ReactNode } from "react";

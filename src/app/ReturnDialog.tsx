@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Return to host": unbind from vfio-pci, clear driver_override, let the
  * kernel pick the native driver, and say which one took the device. */
 

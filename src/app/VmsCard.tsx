@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Virtual machines": the domains of both connections with their PCI host
  * devices. When libvirt cannot be used it says why and what to do, and the
  * rest of the page carries on. */

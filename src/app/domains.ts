@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Domains of both connections, and the changes this page makes to them.
  *
  * Two backends with one shape: libvirt-dbus for qemu:///system (live attach),

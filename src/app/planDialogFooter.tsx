@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The footer every plan dialog shares: the primary action (disabled with its
  * reason shown beside it), Cancel, and Close once the plan has run. */
 

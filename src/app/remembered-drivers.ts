@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The driver each device had before it was prepared, so that "Return to host"
  * can say where it goes back. Kept in the browser's localStorage, keyed by
  * address and IDs (a different device at the same address is not confused). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The domains of both connections, kept fresh: libvirt-dbus events for QEMU,
  * polling for StratoVirt (virsh has no events) and as a safety net. */
 

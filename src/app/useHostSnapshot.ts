@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Keeps a fresh HostSnapshot: sysfs has no change notification, so poll it
  * while the page is visible. One batched read per poll. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 import { useEffect, useState } from "react";
 import { readUsageFacts } from "../host/host-usage-reader.ts";
 import type { UsageFacts } from "../model/host-usage.ts";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The fixes the readiness section offers. Each is verified by re-reading the
  * facts afterwards; the bootloader edit is rolled back if regenerating fails. */
 

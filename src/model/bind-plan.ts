@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Plans that prepare devices for passthrough (bind to vfio-pci) and return
  * them to the host, following the kernel's own rules (REFERENCE.md section 2):
  *

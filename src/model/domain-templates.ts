@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Starting points for "Create VM from XML".
  *
  * The StratoVirt ones follow the layout of StratoVirt's docs/stratovirt_x86.xml

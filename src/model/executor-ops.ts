@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The line protocol of the privileged executor (src/host/executor.sh).
  *
  * One operation per line, fields separated by a tab; one answer line per

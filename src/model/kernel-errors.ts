@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Kernel errors in words. The executor reports what tee, modprobe or driverctl
  * printed (in the C locale), e.g. "tee: /sys/bus/pci/drivers/e1000e/unbind:
  * No such device"; this finds the errno in it and says what it means here. */

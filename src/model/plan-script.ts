@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A plan as a POSIX shell script ("View automation script"): the same writes
  * in the same order, each followed by the same check, stopping at the first
  * failure. Run as root in the host, it has the effect of the dialog's button

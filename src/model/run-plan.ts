@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Runs a plan through the executor: each step, then its checks; on the first
  * failure, the rollbacks of every step done so far (the failing one included,
  * it may have half happened), latest first; then a check that every device is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The model produces user-visible text but must not import cockpit: callers
  * pass cockpit.gettext/format in (src/app/translate.ts), tests pass identity. */
 

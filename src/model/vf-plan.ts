@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Plans that change the number of SR-IOV virtual functions (VFs) of a
  * physical function (PF), following the kernel's rules (REFERENCE.md section 2,
  * Documentation/PCI/pci-iov-howto.rst):

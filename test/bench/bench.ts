@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* `make bench`: the reader, the model, the table and the bundle at 64, 512
  * and 4,096 PCI functions, against the floor and the peers (issue 7).
  * Prints a table with PASS/FAIL per budget and writes docs/PERFORMANCE.md.

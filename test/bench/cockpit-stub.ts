@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A stand-in for the global `cockpit` that Cockpit's shell provides: only
  * what the table and its row actions use, with cockpit.js's own gettext/format semantics (no
  * translation, "$0" placeholders). Imported before any app module, because

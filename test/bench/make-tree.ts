@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Synthetic hosts for the benchmark: a dual-socket server whose PCI function
  * count is dominated, as on real big hosts, by SR-IOV virtual functions.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Renders the real DeviceTable with a big snapshot in headless Chromium and
  * returns the page's own performance measures (see ui-entry.tsx). */
 

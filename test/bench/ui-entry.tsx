@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The UI benchmark page: the real DeviceTable, fed a reader output of a
  * synthetic host, timed with performance marks. Driven by test/bench/ui-bench.ts.
  * Rows carry what PassthroughPage gives them: the kebab actions, the

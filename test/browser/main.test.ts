@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Every browser suite, in one process, sharing one test VM boot (see session.ts). */
 
 import { after, before } from "node:test";

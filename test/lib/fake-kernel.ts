@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A model of the kernel's PCI binding rules behind the executor protocol, to
  * test run-plan.ts's decisions (checks, rollbacks, refusals) where a fake
  * sysfs tree cannot: writing a file there binds nothing. The rules follow

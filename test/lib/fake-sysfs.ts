@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Writes a fake sysfs tree that read-sysfs.sh (and lspci -A linux-sysfs) can
  * read: the same files and symlinks a kernel shows, for hardware we do not
  * have (a Kunpeng host, a 4,096-function server). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The part of gettext-parser (which ships no types) that the tests use. */
 declare module "gettext-parser" {
     export interface PoEntry {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* parseSnapshot at scale and in the corners its fast loop must not cut:
  * the benchmark's 512-function host, read by read-sysfs.sh, against the
  * host it was generated from; records in any order; odd values. */

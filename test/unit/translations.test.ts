@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Every user-visible string in src/ and pkg/ has a zh_CN translation.
  * The msgids are found with the TypeScript parser, not regular expressions,
  * so escapes, multi-line calls and comments are handled the way JS does. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* SR-IOV: VF count plans, their run against a model of the kernel's
  * sriov_numvfs rules, the executor's SR-IOV operations on a fake sysfs tree,
  * and the VF count kept after reboot. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds the Debian 12 test-host image for the VM tests, once per recipe, and
 # prints its directory as the last line of stdout (progress goes to stderr).
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A throw-away Debian 12 test host in QEMU (TCG, no KVM needed) with an
 // emulated Intel IOMMU, two e1000e NICs and an SR-IOV NVMe: real kernel
 // semantics for the plugin's sysfs, vfio and libvirt code. See
