@@ -32,12 +32,16 @@ devel-uninstall:
 dist: all
 	tar --transform 's,^,cockpit-$(PACKAGE)-$(VERSION)/,' -cJf cockpit-$(PACKAGE)-$(VERSION).tar.xz \
 		--exclude=node_modules --exclude=dist --exclude-vcs \
-		README.md Makefile manifest.json package.json package-lock.json tsconfig.json build.js *.d.ts src pkg po test tools docs
+		README.md LICENSE Makefile manifest.json package.json package-lock.json tsconfig.json eslint.config.js build.js *.d.ts src pkg po test tools docs
 	tar --transform 's,^dist,cockpit-$(PACKAGE)-$(VERSION)/dist,' -rf cockpit-$(PACKAGE)-$(VERSION).tar.xz dist 2>/dev/null || true
 	@echo cockpit-$(PACKAGE)-$(VERSION).tar.xz
 
 typecheck: node_modules/.installed
 	npx tsc --noEmit
+
+# eslint (eslint.config.js): react-hooks rules as errors, 140 columns
+lint: node_modules/.installed
+	npx eslint .
 
 check-unit: node_modules/.installed
 	node --import tsx --test test/unit/*.test.ts
@@ -46,7 +50,7 @@ check-browser: all
 	@tools/need.sh check
 	node --import tsx --test --test-concurrency=1 test/browser/main.test.ts
 
-check: all typecheck check-unit check-browser
+check: all lint typecheck check-unit check-browser
 
 demo: all
 	@tools/need.sh demo
@@ -61,4 +65,4 @@ bench: all
 clean:
 	rm -rf dist test-results cockpit-$(PACKAGE)-*.tar.xz
 
-.PHONY: all install devel-install devel-uninstall dist typecheck check-unit check-browser check demo bench clean
+.PHONY: all install devel-install devel-uninstall dist lint typecheck check-unit check-browser check demo bench clean

@@ -3,7 +3,7 @@
  * one VM's definition, and for a running QEMU VM optionally into the running VM
  * now. Preview shows the exact XML; "View automation script" the virsh way. */
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import {
     Alert, Button, Checkbox, CodeBlock, CodeBlockCode, ExpandableSection, Form, FormGroup, FormHelperText,
     FormSelect, FormSelectOption, HelperText, HelperTextItem, Modal, ModalVariant, Radio, Spinner,
@@ -45,7 +45,9 @@ export interface AssignDialogProps {
 type Timing = "now" | "next-boot";
 type RomBar = "default" | "on" | "off";
 
-export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, address: initialAddress, domain: initialDomain, onPrepare, onDone }: AssignDialogProps) => {
+export const AssignDialog = ({
+    domains, snapshot: initialSnapshot, deviceName, address: initialAddress, domain: initialDomain, onPrepare, onDone,
+}: AssignDialogProps) => {
     const Dialogs = useDialogs();
     const candidates = useMemo(() => allDomains(domains), [domains]);
     const [snapshot, setSnapshot] = useState(initialSnapshot);
@@ -66,7 +68,11 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
     const backend = vm ? backendFor(domains, vm) : null;
 
     // The preview is based on the VM's XML as read now; Assign compares against it before writing.
+    // Only a different VM re-reads it: a refreshed record of the same VM must not move the baseline.
+    const chosen = useRef({ vm, backend });
+    chosen.current = { vm, backend };
     useEffect(() => {
+        const { vm, backend } = chosen.current;
         setBaseline(null);
         setBaselineError(null);
         if (!vm || !backend)
@@ -246,7 +252,8 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
                     <Alert variant="warning" isInline title={_("Also assigned to another VM")}>
                         {elsewhere.map(t => <div key={t}>{t}</div>)}
                     </Alert>}
-                {freeBuses.length === 0 && baseline && addresses.length > 1 && new Set(addresses.map(a => a.slice(0, -2))).size < addresses.length &&
+                {freeBuses.length === 0 && baseline && addresses.length > 1 &&
+                    new Set(addresses.map(a => a.slice(0, -2))).size < addresses.length &&
                     <Alert variant="info" isInline title={_("No free PCIe root port for a multifunction slot")}>
                         {_("The functions get separate guest slots.")}
                     </Alert>}

@@ -72,7 +72,7 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
     const unfilled = check?.valid ? placeholders(xml) : [];
     const backend = backendFor(domains, { connection });
 
-    const useTemplate = (id: TemplateId | "") => {
+    const applyTemplate = (id: TemplateId | "") => {
         setTemplateId(id);
         if (id !== "") {
             setXml(templateById(id).build(vmName));
@@ -128,7 +128,7 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
                 <FormGroup label={_("Template")} fieldId="pt-create-template">
                     <TextInput id="pt-create-name" aria-label={_("Name for the template")} value={vmName}
                                onChange={(_e, v) => setVmName(v)} />
-                    <FormSelect id="pt-create-template" value={templateId} onChange={(_e, v) => useTemplate(v as TemplateId | "")}>
+                    <FormSelect id="pt-create-template" value={templateId} onChange={(_e, v) => applyTemplate(v as TemplateId | "")}>
                         <FormSelectOption value="" label={_("Choose a template")} />
                         {templates.map(t => <FormSelectOption key={t.id} value={t.id} label={_(t.label)} />)}
                     </FormSelect>

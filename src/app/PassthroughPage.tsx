@@ -172,7 +172,9 @@ export const PassthroughPage = () => {
                                     </Alert>}
                                 {state.status === "ready" &&
                                     <DeviceTable rows={rows} usage={usage} groups={groups} actions={actions}
-                                                 primaryAction={row => <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn} superuser={superuser} />}
+                                                 primaryAction={row => (
+                                                     <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn}
+                                                                   superuser={superuser} />)}
                                                  labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />}
                             </CardBody>
                         </Card>

@@ -72,7 +72,8 @@ const FixButton = ({ fix, superuser, defaultGrub, onChanged }: {
     case "kernel-args":
         return (
             <PrivilegedButton superuser={superuser} variant="secondary" size="sm" id="fix-kernel-args"
-                              onClick={() => Dialogs.show(<KernelArgsDialog fix={fix} currentDefaultGrub={defaultGrub} onDone={onChanged} />)}>
+                              onClick={() => Dialogs.show(
+                                  <KernelArgsDialog fix={fix} currentDefaultGrub={defaultGrub} onDone={onChanged} />)}>
                 {_("Add kernel arguments")}
             </PrivilegedButton>
         );

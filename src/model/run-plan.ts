@@ -247,7 +247,10 @@ async function sriovResult(channel: ExecutorChannel, plan: Plan): Promise<SriovR
         return undefined;
     const { pf, numVfsBefore } = plan.sriov;
     const state = await readSriov(channel, pf);
-    return { pf, numVfs: state.numVfs, vfs: state.vfs, expected: numVfsBefore, restored: state.numVfs === numVfsBefore && state.vfs.length === numVfsBefore };
+    return {
+        pf, numVfs: state.numVfs, vfs: state.vfs, expected: numVfsBefore,
+        restored: state.numVfs === numVfsBefore && state.vfs.length === numVfsBefore,
+    };
 }
 
 export async function runPlan(plan: Plan, channel: ExecutorChannel,

@@ -190,7 +190,8 @@ function benchSize(size: number, work: string, floorBin: string, pciIdsText: str
         output,
         result: {
             size, stats, processes, execs,
-            readerMs: median(times.reader), floorMs: median(times.floor), lspciMs: median(times.lspci), grepMs: median(times.grep), lspciDevices,
+            readerMs: median(times.reader), floorMs: median(times.floor), lspciMs: median(times.lspci), grepMs: median(times.grep),
+            lspciDevices,
             outputKb: Buffer.byteLength(output) / 1024,
             parseMs: median(parse), rowsMs: median(rows), functionsParsed,
         },

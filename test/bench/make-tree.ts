@@ -117,7 +117,7 @@ export function makeHost(total: number): FakeFunction[] {
     const vfTotal = left - cards * perCardFixed;
     const pfCount = cards * 2;
 
-    let nextBus = [0x10, 0x90]; // per socket
+    const nextBus = [0x10, 0x90]; // per socket
     let netIndex = 1;
     for (let c = 0; c < cards; c++) {
         const socket = c % 2;

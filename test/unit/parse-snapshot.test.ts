@@ -32,7 +32,10 @@ function expected(fn: FakeFunction): PciFunction {
         iommuGroup: fn.iommuGroup ?? null,
         numaNode: fn.numaNode !== undefined && fn.numaNode >= 0 ? fn.numaNode : null,
         sriov: fn.sriovTotalVfs
-            ? { totalVfs: fn.sriovTotalVfs, numVfs: fn.vfs?.length ?? 0, driversAutoprobe: fn.autoprobe !== false, vfs: (fn.vfs ?? []).map(at) }
+            ? {
+                totalVfs: fn.sriovTotalVfs, numVfs: fn.vfs?.length ?? 0, driversAutoprobe: fn.autoprobe !== false,
+                vfs: (fn.vfs ?? []).map(at),
+            }
             : null,
         physfn: fn.physfn ? at(fn.physfn) : null,
         netInterfaces: [...fn.net ?? []].sort(),

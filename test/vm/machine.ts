@@ -104,6 +104,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 function tail(file: string, lines = 40): string {
     if (!existsSync(file)) return '(no serial log)';
     // Without systemd's colour codes, which make test logs unreadable.
+    // eslint-disable-next-line no-control-regex -- removing the console's colour escapes is the point
     return readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(-lines).join('\n');
 }
 
