@@ -20,7 +20,7 @@ import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { attachScript, defineScript } from "../model/virsh-script.ts";
-import { assignDevices, readBaseline, type DomainBaseline, type DomainRecord } from "./domains.ts";
+import { assignDevices, readBaseline, type DomainBaseline, type DomainRecord } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
 import { allDomains, backendFor, type DomainsState } from "./useDomains.ts";
 import { connectionText, stateText } from "./vm-text.ts";

@@ -19,7 +19,7 @@ import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { createScript } from "../model/virsh-script.ts";
-import { createDomain, type CreateMode } from "./domains.ts";
+import { createDomain, type CreateMode } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
 import { backendFor, type DomainsState } from "./useDomains.ts";
 import { connectionText } from "./vm-text.ts";

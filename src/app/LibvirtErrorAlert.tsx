@@ -6,7 +6,7 @@ import { Alert } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
 import { explainLibvirtError } from "../model/libvirt-errors.ts";
-import { DomainChangedError, VerifyError } from "./domains.ts";
+import { DomainChangedError, VerifyError } from "../model/domains.ts";
 
 const _ = cockpit.gettext;
 

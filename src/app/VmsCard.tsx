@@ -17,7 +17,7 @@ import type { PciAddress } from "../model/pci-address.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { AssignDialog } from "./AssignDialog.tsx";
 import { CreateVmDialog } from "./CreateVmDialog.tsx";
-import { unassignDevice, type DomainRecord } from "./domains.ts";
+import { unassignDevice, type DomainRecord } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
 import { backendFor, type ConnectionState, type DomainsState } from "./useDomains.ts";
 import { connectionText, stateText } from "./vm-text.ts";

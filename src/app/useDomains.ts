@@ -8,7 +8,8 @@ import { resetLibvirtDbus, subscribeLibvirtDbus } from "../host/libvirt-dbus.ts"
 import { detectQemu, detectStratovirt, type LibvirtAvailability } from "../host/libvirt-detect.ts";
 import { toFailure, type LibvirtFailure } from "../model/libvirt-errors.ts";
 import { CONNECTION_URIS } from "../model/virsh-script.ts";
-import { dbusBackend, loadDomains, virshBackend, type Backend, type DomainRecord } from "./domains.ts";
+import { dbusBackend, virshBackend } from "../host/libvirt-backends.ts";
+import { loadDomains, type Backend, type DomainRecord } from "../model/domains.ts";
 
 const POLL_MS = 10000;
 

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Domains of both connections, and the changes this page makes to them.
  *
- * Two backends with one shape: libvirt-dbus for qemu:///system (live attach),
- * virsh processes for stratovirt:///system (stored definition only: dumpxml
- * --inactive, edit, define). Every change re-reads the domain first (stop if it
- * changed since the dialog read it), and reads it back afterwards to verify. */
+ * The decisions live here, against the Backend interface; the two adapters that
+ * talk to libvirt are in host/libvirt-backends.ts (libvirt-dbus for
+ * qemu:///system with live attach, virsh processes for stratovirt:///system,
+ * stored definition only: dumpxml --inactive, edit, define). Every change
+ * re-reads the domain first (stop if it changed since the dialog read it), and
+ * reads it back afterwards to verify. test/unit/domains.test.ts runs it against
+ * an in-memory backend. */
 
-import * as dbus from "../host/libvirt-dbus.ts";
-import * as virsh from "../host/virsh.ts";
-import { assignCapabilities, type Connection, type DomainInfo, type DomainState } from "../model/assignments.ts";
+import { assignCapabilities, type Connection, type DomainInfo, type DomainState } from "./assignments.ts";
 import {
     canonicalXml, hostdevElementXml, insertDevices, listPciHostdevs, removeHostdev, type DomainHostdev,
-} from "../model/domain-xml.ts";
-import type { PciAddress } from "../model/pci-address.ts";
-import { CONNECTION_URIS } from "../model/virsh-script.ts";
+} from "./domain-xml.ts";
+import type { PciAddress } from "./pci-address.ts";
 
 export interface DomainRecord extends DomainInfo {
     uuid: string;
@@ -42,65 +42,6 @@ export interface Backend {
     create(xml: string): Promise<void>;
     /** The ref of a domain by name, after define/create. */
     refByName(name: string): Promise<string | null>;
-}
-
-export function dbusBackend(): Backend {
-    return {
-        connection: "qemu",
-        uri: CONNECTION_URIS.qemu,
-        liveAttach: true,
-        listRefs: () => dbus.listDomainPaths(),
-        info: async path => {
-            const [props, state] = await Promise.all([dbus.getDomainProps(path), dbus.getDomainState(path)]);
-            return {
-                uuid: props.uuid,
-                name: props.name,
-                state: state === dbus.VIR_DOMAIN_RUNNING ? "running" : state === dbus.VIR_DOMAIN_SHUTOFF ? "shut off" : "other",
-                persistent: props.persistent,
-            };
-        },
-        readXml: (path, inactive) => dbus.getDomainXml(path, inactive),
-        attach: (path, xml, flags) => dbus.attachDevice(path, xml, flags),
-        detach: (path, xml, flags) => dbus.detachDevice(path, xml, flags),
-        define: async xml => { await dbus.defineXml(xml) },
-        create: async xml => { await dbus.createXml(xml) },
-        refByName: async name => {
-            for (const path of await dbus.listDomainPaths()) {
-                if ((await dbus.getDomainProps(path)).name === name)
-                    return path;
-            }
-            return null;
-        },
-    };
-}
-
-/** The StratoVirt path. `uri` is a parameter so the same code is tested against qemu:///system. */
-export function virshBackend(connection: Connection, uri: string): Backend {
-    return {
-        connection,
-        uri,
-        liveAttach: false,
-        listRefs: () => virsh.listDomainUuids(uri),
-        info: async uuid => {
-            const i = await virsh.getDomainInfo(uri, uuid);
-            return {
-                uuid, name: i.name, persistent: i.persistent,
-                state: i.state === "running" ? "running" : i.state === "shut off" ? "shut off" : "other",
-            };
-        },
-        readXml: (uuid, inactive) => virsh.getDomainXml(uri, uuid, inactive),
-        attach: (uuid, xml, flags) => virsh.attachDevice(uri, uuid, xml, flags),
-        detach: (uuid, xml, flags) => virsh.detachDevice(uri, uuid, xml, flags),
-        define: xml => virsh.defineXml(uri, xml),
-        create: xml => virsh.createXml(uri, xml),
-        refByName: async name => {
-            for (const uuid of await virsh.listDomainUuids(uri)) {
-                if ((await virsh.getDomainInfo(uri, uuid)).name === name)
-                    return uuid;
-            }
-            return null;
-        },
-    };
 }
 
 export async function loadDomain(backend: Backend, ref: string): Promise<DomainRecord> {
