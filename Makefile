@@ -5,7 +5,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_DIR = $(DESTDIR)$(PREFIX)/share/cockpit/$(PACKAGE)
 DEVEL_DIR = $(HOME)/.local/share/cockpit/$(PACKAGE)
-SOURCES := $(shell find src pkg po -type f 2>/dev/null) manifest.json build.js package.json
+SOURCES := $(shell find src po -type f 2>/dev/null) manifest.json build.js package.json
+# Cockpit's own pkg/lib, from Debian's cockpit source package at a pinned version
+COCKPIT_LIB = build/cockpit-src/.version
 
 all: dist/index.js
 
@@ -15,7 +17,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-dist/index.js: node_modules/.installed $(SOURCES)
+$(COCKPIT_LIB): tools/cockpit-lib.sh
+	tools/cockpit-lib.sh
+
+dist/index.js: node_modules/.installed $(COCKPIT_LIB) $(SOURCES)
 	node build.js
 
 install: all
@@ -32,18 +37,19 @@ devel-uninstall:
 dist: all
 	tar --transform 's,^,cockpit-$(PACKAGE)-$(VERSION)/,' -cJf cockpit-$(PACKAGE)-$(VERSION).tar.xz \
 		--exclude=node_modules --exclude=dist --exclude-vcs \
-		README.md LICENSE Makefile manifest.json package.json package-lock.json tsconfig.json eslint.config.js build.js *.d.ts src pkg po test tools docs
+		README.md LICENSE Makefile manifest.json package.json package-lock.json tsconfig.json eslint.config.js build.js *.d.ts \
+		src po test tools docs build/cockpit-src
 	tar --transform 's,^dist,cockpit-$(PACKAGE)-$(VERSION)/dist,' -rf cockpit-$(PACKAGE)-$(VERSION).tar.xz dist 2>/dev/null || true
 	@echo cockpit-$(PACKAGE)-$(VERSION).tar.xz
 
-typecheck: node_modules/.installed
+typecheck: node_modules/.installed $(COCKPIT_LIB)
 	npx tsc --noEmit
 
 # eslint (eslint.config.js): react-hooks rules as errors, 140 columns
-lint: node_modules/.installed
+lint: node_modules/.installed $(COCKPIT_LIB)
 	npx eslint .
 
-check-unit: node_modules/.installed
+check-unit: node_modules/.installed $(COCKPIT_LIB)
 	node --import tsx --test test/unit/*.test.ts
 
 check-browser: all

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import gettextParser from "gettext-parser";
+import { cockpitGlobalPlugin } from "./tools/esbuild-cockpit-global.js";
 import { buildWithoutUnusedCss } from "./tools/esbuild-unused-css.js";
 
 const production = process.env.NODE_ENV !== "development";
@@ -27,6 +28,8 @@ await buildWithoutUnusedCss({
     assetNames: "assets/[name]-[hash]",
     define: { "process.env.NODE_ENV": JSON.stringify(production ? "production" : "development") },
     logLevel: "warning",
+    // Cockpit's pkg/lib (tools/cockpit-lib.sh) resolves through tsconfig.json's "paths".
+    plugins: [cockpitGlobalPlugin],
 });
 
 for (const file of ["src/index.html", "manifest.json"])

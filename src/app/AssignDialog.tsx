@@ -10,7 +10,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import { readHostSnapshot } from "../host/sysfs-reader.ts";
 import {
     assignCapabilities, domainKeyString, groupEndpoints, indexAssignments, type DomainKey,
@@ -37,7 +37,7 @@ export interface AssignDialogProps {
     /** Opened from a VM's "Add host device": the VM. */
     domain?: DomainKey;
     /** Binds the devices to vfio-pci (for managed='no'). Omitted: the dialog only says what is missing. */
-    onPrepare?: (addresses: PciAddress[]) => Promise<void>;
+    onPrepare?: ((addresses: PciAddress[]) => Promise<void>) | undefined;
     /** After a successful assignment: refresh domains and the snapshot. */
     onDone: () => void;
 }

@@ -11,7 +11,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { useSuperuser } from "./useSuperuser.ts";
 import { PlanError } from "../model/bind-plan.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { PersistedVfCount } from "../model/persistence.ts";

@@ -11,7 +11,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import type { Connection } from "../model/assignments.ts";
 import { DOMAIN_TEMPLATES, placeholders, templateById, type TemplateId } from "../model/domain-templates.ts";
 import { checkDomainXml, hostdevXml, insertDevices, planHostdevs, type DomainXmlProblem } from "../model/domain-xml.ts";

@@ -21,7 +21,9 @@ export function groupViabilityText(group: IommuGroup): string {
                           group.blockers.map(f => `${f.address} (${f.driver})`).join(", "));
 }
 
-export const DeviceDetails = ({ fn, usage, group }: { fn: PciFunction; usage?: DeviceUsage; group?: IommuGroup }) => {
+export const DeviceDetails = ({ fn, usage, group }: {
+    fn: PciFunction; usage?: DeviceUsage | undefined; group?: IommuGroup | undefined;
+}) => {
     const others = group ? group.members.filter(m => m.address !== fn.address) : [];
     return (
         <DescriptionList isHorizontal isCompact className="pt-device-details">

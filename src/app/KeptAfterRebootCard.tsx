@@ -11,7 +11,7 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { useSuperuser } from "./useSuperuser.ts";
 import { explainKernelError } from "../model/kernel-errors.ts";
 import {
     keptEntries, keptVfEntries, type KeptEntry, type KeptVfEntry, type PersistedBinding, type PersistedVfCount,

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Alert, Button, CodeBlock, CodeBlockCode, Modal, ModalVariant, Stack, StackItem } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import { applyKernelArgs } from "../host/readiness-fixes.ts";
 import { DEFAULT_GRUB, grubbyArgv, lineDiff } from "../model/kernel-args.ts";
 import type { Fix } from "../model/readiness.ts";

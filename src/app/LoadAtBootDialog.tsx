@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Alert, Button, CodeBlock, CodeBlockCode, Modal, ModalVariant, Stack, StackItem } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import { VFIO_MODULES_LOAD, VFIO_MODULES_LOAD_CONTENT, writeVfioModulesLoad } from "../host/readiness-fixes.ts";
 
 const _ = cockpit.gettext;

@@ -9,8 +9,8 @@ import {
 import type { IAction } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { useDialogs } from "dialogs";
+import { useSuperuser } from "./useSuperuser.ts";
 import { indexAssignments } from "../model/assignments.ts";
 import { analyzeHostUsage } from "../model/host-usage.ts";
 import { inventoryRows, type InventoryRow } from "../model/inventory.ts";
@@ -135,14 +135,14 @@ export const PassthroughPage = () => {
                 ? [{
                     title: _("Configure VFs"),
                     isAriaDisabled: vfsReason !== null,
-                    tooltipProps: vfsReason ? { content: vfsReason } : undefined,
+                    ...vfsReason && { tooltipProps: { content: vfsReason } },
                     onClick: () => openConfigureVfs(row.fn),
                 }]
                 : [],
             {
                 title: _("Assign to VM"),
                 isAriaDisabled: noVms,
-                tooltipProps: noVms ? { content: _("No virtual machines") } : undefined,
+                ...noVms && { tooltipProps: { content: _("No virtual machines") } },
                 onClick: () => Dialogs.show(
                     <AssignDialog domains={domains} snapshot={snapshot} deviceName={deviceName} address={row.address}
                                   onDone={afterVmChange} />),

@@ -10,7 +10,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { useSuperuser } from "./useSuperuser.ts";
 import { groupBlockers, groupMembers, planPrepare, PlanError } from "../model/bind-plan.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { Plan } from "../model/plan.ts";
@@ -43,9 +43,9 @@ export interface PrepareDialogProps {
     vfioLoaded: boolean;
     driverctlAvailable: boolean;
     /** Host usage of this device. */
-    hostUsage?: HostUsage;
+    hostUsage?: HostUsage | undefined;
     /** Host usage of other devices (its IOMMU group members), by address. */
-    otherHostUsage?: ReadonlyMap<PciAddress, HostUsage>;
+    otherHostUsage?: ReadonlyMap<PciAddress, HostUsage> | undefined;
     onClose: () => void;
     /** Called once the plan has run (refresh the snapshot and the kept list here). */
     onFinished?: (outcome: PlanOutcome, plan: Plan) => void;

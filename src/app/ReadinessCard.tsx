@@ -11,8 +11,8 @@ import {
 } from "@patternfly/react-icons";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
-import { PrivilegedButton } from "../../pkg/lib/PrivilegedButton.tsx";
+import { useDialogs } from "dialogs";
+import { PrivilegedButton } from "./PrivilegedButton.tsx";
 import { loadVfio } from "../host/readiness-fixes.ts";
 import { readinessChecks, verdict, type Check, type CheckStatus, type Fix } from "../model/readiness.ts";
 import { KernelArgsDialog } from "./KernelArgsDialog.tsx";

@@ -9,7 +9,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { useSuperuser } from "./useSuperuser.ts";
 import { planReturn, PlanError, type KeptBinding } from "../model/bind-plan.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { DriverName, Plan } from "../model/plan.ts";

@@ -10,7 +10,7 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import { domainKeyString, type Connection } from "../model/assignments.ts";
 import type { DomainHostdev } from "../model/domain-xml.ts";
 import type { PciAddress } from "../model/pci-address.ts";

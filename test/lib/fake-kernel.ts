@@ -24,7 +24,7 @@ export interface KernelDevice {
     /** The host driver whose ID table matches this device. */
     native: string | null;
     /** Drivers whose probe fails for this device, with the errno text. */
-    probeFails?: Record<string, string>;
+    probeFails?: Record<string, string> | undefined;
     /** Unbinding it fails with this text (e.g. a hung device). */
     unbindFails?: string;
     /** A PF. */

@@ -14,7 +14,7 @@ export interface FakeFunction {
     subsystemDevice?: number;
     classCode: number;
     revision?: number;
-    driver?: string;
+    driver?: string | undefined;
     iommuGroup?: number;
     numaNode?: number;
     /** Parent bridge address: the function's directory is nested under it, as in /sys/devices. */
