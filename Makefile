@@ -45,6 +45,15 @@ dist: all
 typecheck: node_modules/.installed $(COCKPIT_LIB)
 	npx tsc --noEmit
 
+# The catalogue template, from every _()/gettext/ngettext/N_/NC_ of src/ (see tools/po-extract.ts)
+po/$(PACKAGE).pot: node_modules/.installed $(filter src/%,$(SOURCES))
+	node --import tsx tools/po-extract.ts $@
+
+# Brings every po/<lang>.po in line with the sources (new msgids, references, fuzzy for changed ones)
+update-po: po/$(PACKAGE).pot
+	@tools/need.sh po
+	for po in po/*.po; do msgmerge --quiet --update --backup=none --no-wrap "$$po" $<; done
+
 # eslint (eslint.config.js): react-hooks rules as errors, 140 columns
 lint: node_modules/.installed $(COCKPIT_LIB)
 	npx eslint .
@@ -71,4 +80,4 @@ bench: all
 clean:
 	rm -rf dist test-results cockpit-$(PACKAGE)-*.tar.xz
 
-.PHONY: all install devel-install devel-uninstall dist lint typecheck check-unit check-browser check demo bench clean
+.PHONY: all install devel-install devel-uninstall dist update-po lint typecheck check-unit check-browser check demo bench clean

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Makes sure the Debian packages a target needs are installed.
 # As root it installs what is missing; as anyone else it names it and fails.
-# Usage: tools/need.sh build|check|demo|bench
+# Usage: tools/need.sh build|check|demo|bench|po
 set -eu
 
 # command:package pairs per target
@@ -12,8 +12,9 @@ case "${1:-check}" in
                    mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client chromium:chromium" ;;
     demo)  wanted="node:nodejs npm:npm qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mmdebstrap:mmdebstrap
                    mkfs.ext4:e2fsprogs curl:curl ssh:openssh-client ssh-keygen:openssh-client" ;;
+    po)    wanted="node:nodejs msgmerge:gettext" ;;
     bench) wanted="node:nodejs npm:npm lspci:pciutils chromium:chromium strace:strace cc:gcc" ;;
-    *) echo "usage: $0 build|check|demo|bench" >&2; exit 2 ;;
+    *) echo "usage: $0 build|check|demo|bench|po" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -175,8 +175,7 @@ export const ConfigureVfsDialog = ({
                     <Checkbox id="pt-vfs-autoprobe" isChecked={autoprobe} isDisabled={locked || !creates}
                               onChange={(_event, value) => setAutoprobe(value)}
                               label={_("Bind new VFs to the host driver")}
-                              description={_("Sets sriov_drivers_autoprobe. When on, the host's driver for the VFs takes each new VF as it appears, " +
-                                             "and the host uses it. Leave it off for passthrough: the VFs are created without a driver, free for vfio-pci.")} />
+                              description={_("Sets sriov_drivers_autoprobe. When on, the host's driver for the VFs takes each new VF as it appears, and the host uses it. Leave it off for passthrough: the VFs are created without a driver, free for vfio-pci.")} />
                     <Checkbox id="pt-vfs-prepare" isChecked={prepareNew} isDisabled={locked || !creates}
                               onChange={(_event, value) => setPrepareNew(value)}
                               label={_("Prepare new VFs for passthrough")}
