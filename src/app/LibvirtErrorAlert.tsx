@@ -6,7 +6,7 @@ import { Alert } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
 import { explainLibvirtError } from "../model/libvirt-errors.ts";
-import { DomainChangedError, VerifyError } from "../model/domains.ts";
+import { DomainChangedError, VerifyError, verifyErrorText } from "../model/domains.ts";
 
 const _ = cockpit.gettext;
 
@@ -32,7 +32,7 @@ const LibvirtErrorContent = ({ error, title }: { error: unknown; title: string }
     if (error instanceof VerifyError) {
         return (
             <Alert variant="danger" isInline title={_("The change could not be verified")}>
-                {error.message}
+                {verifyErrorText(error.problem, _)}
             </Alert>
         );
     }

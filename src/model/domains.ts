@@ -14,6 +14,7 @@ import {
     canonicalXml, hostdevElementXml, insertDevices, listPciHostdevs, removeHostdev, type DomainHostdev,
 } from "./domain-xml.ts";
 import type { PciAddress } from "./pci-address.ts";
+import { format, identity, type Gettext } from "./translate.ts";
 
 export interface DomainRecord extends DomainInfo {
     uuid: string;
@@ -88,7 +89,38 @@ export class DomainChangedError extends Error {
     }
 }
 
-export class VerifyError extends Error {}
+/** libvirt said yes, but reading back shows otherwise. The English message is for logs;
+ * the page shows verifyErrorText(), through the catalogue. */
+export type VerifyProblem =
+    | { kind: "not-added"; addresses: readonly PciAddress[] }
+    | { kind: "not-removed"; address: PciAddress }
+    | { kind: "no-domain"; name: string }
+    | { kind: "created-without"; name: string; addresses: readonly PciAddress[] };
+
+export class VerifyError extends Error {
+    readonly problem: VerifyProblem;
+    constructor(problem: VerifyProblem) {
+        super(verifyErrorText(problem, identity));
+        this.problem = problem;
+    }
+}
+
+export function verifyErrorText(problem: VerifyProblem, _: Gettext): string {
+    switch (problem.kind) {
+    case "not-added":
+        return format(_("libvirt accepted the change, but $0 is not in the VM's XML."), problem.addresses.join(", "));
+    case "not-removed":
+        return format(_("libvirt accepted the change, but $0 is still in the VM's stored definition."), problem.address);
+    case "no-domain":
+        return format(_("libvirt accepted the XML, but there is no VM named $0."), problem.name);
+    case "created-without":
+        return format(_("The VM $0 exists, but $1 is not in its XML."), problem.name, problem.addresses.join(", "));
+    default: {
+        const never: never = problem;
+        throw new Error(`unknown verify problem ${JSON.stringify(never)}`);
+    }
+    }
+}
 
 async function checkUnchanged(backend: Backend, d: DomainRecord, baseline: DomainBaseline): Promise<DomainRecord> {
     const fresh = await loadDomain(backend, d.ref);
@@ -136,7 +168,7 @@ export async function assignDevices(backend: Backend, d: DomainRecord, baseline:
     const missing = req.addresses.filter(a =>
         (req.config && !after.inactiveHostdevs.includes(a)) || (req.live && !after.liveHostdevs.includes(a)));
     if (missing.length > 0)
-        throw new VerifyError(`libvirt accepted the change, but ${missing.join(", ")} is not in the VM's XML.`);
+        throw new VerifyError({ kind: "not-added", addresses: missing });
 }
 
 /** Functions attached before a later one failed: take them out again so a card is never half-assigned. */
@@ -189,7 +221,7 @@ export async function unassignDevice(backend: Backend, d: DomainRecord, address:
     const after = await loadDomain(backend, d.ref);
     const configRemoved = after.inactiveXml === null || !after.inactiveHostdevs.includes(address);
     if (inConfig && !configRemoved)
-        throw new VerifyError(`libvirt accepted the change, but ${address} is still in the VM's stored definition.`);
+        throw new VerifyError({ kind: "not-removed", address });
     const stillLive = after.state !== "shut off" && after.liveHostdevs.includes(address);
     const live = !inLive ? "none" : !backend.liveAttach ? "stays" : stillLive ? "pending" : "removed";
     return { configRemoved, live };
@@ -206,11 +238,11 @@ export async function createDomain(backend: Backend, xml: string, name: string, 
         await backend.create(xml);
     const ref = await backend.refByName(name);
     if (!ref)
-        throw new VerifyError(`libvirt accepted the XML, but there is no VM named ${name}.`);
+        throw new VerifyError({ kind: "no-domain", name });
     const record = await loadDomain(backend, ref);
     const have = mode === "define" ? record.inactiveHostdevs : record.liveHostdevs;
     const missing = addresses.filter(a => !have.includes(a));
     if (missing.length > 0)
-        throw new VerifyError(`The VM ${name} exists, but ${missing.join(", ")} is not in its XML.`);
+        throw new VerifyError({ kind: "created-without", name, addresses: missing });
     return ref;
 }
