@@ -100,7 +100,7 @@ export const PassthroughPage = () => {
             <PrepareDialog snapshot={snapshot} address={fn.address} deviceName={deviceName(fn.address)}
                            vfioLoaded={vfioLoaded} driverctlAvailable={driverctlAvailable}
                            hostUsage={toHostUsage(usage.get(fn.address))} otherHostUsage={others}
-                           onClose={Dialogs.close} onFinished={afterBindingChange} />);
+                           onFinished={afterBindingChange} />);
     };
     const openReturn = (fn: PciFunction) => {
         if (!snapshot)
@@ -112,7 +112,7 @@ export const PassthroughPage = () => {
             <ReturnDialog snapshot={snapshot} address={fn.address} deviceName={deviceName(fn.address)}
                           rememberedDriver={rememberedDrivers(snapshot).get(fn.address) ?? null}
                           kept={bindings ?? []} usedByVms={usedByVms}
-                          onClose={Dialogs.close} onFinished={afterBindingChange} />);
+                          onFinished={afterBindingChange} />);
     };
 
     const openConfigureVfs = (fn: PciFunction) => {
@@ -122,7 +122,7 @@ export const PassthroughPage = () => {
             <ConfigureVfsDialog snapshot={snapshot} pf={fn.address} deviceName={deviceName(fn.address)}
                                 vfioLoaded={vfioLoaded} kept={kept?.vfCounts.find(k => k.address === fn.address) ?? null}
                                 users={vfUsers(snapshot, fn.address, assignments.assignments)}
-                                onClose={Dialogs.close} onFinished={afterBindingChange} />);
+                                onFinished={afterBindingChange} />);
     };
 
     const actions = (row: InventoryRow): IAction[] => {
