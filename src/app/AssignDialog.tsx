@@ -11,7 +11,6 @@ import {
 import cockpit from "cockpit";
 
 import { useDialogs } from "dialogs";
-import { readHostSnapshot } from "../host/sysfs-reader.ts";
 import {
     assignCapabilities, domainKeyString, groupEndpoints, indexAssignments, type DomainKey,
 } from "../model/assignments.ts";
@@ -23,6 +22,7 @@ import { attachScript, defineScript } from "../model/virsh-script.ts";
 import { assignDevices, readBaseline, type DomainBaseline, type DomainRecord } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
 import { allDomains, backendFor, type DomainsState } from "./useDomains.ts";
+import { useApply } from "./useApply.ts";
 import { connectionText, stateText } from "./vm-text.ts";
 
 const _ = cockpit.gettext;
@@ -36,8 +36,6 @@ export interface AssignDialogProps {
     address?: PciAddress;
     /** Opened from a VM's "Add host device": the VM. */
     domain?: DomainKey;
-    /** Binds the devices to vfio-pci (for managed='no'). Omitted: the dialog only says what is missing. */
-    onPrepare?: ((addresses: PciAddress[]) => Promise<void>) | undefined;
     /** After a successful assignment: refresh domains and the snapshot. */
     onDone: () => void;
 }
@@ -46,11 +44,10 @@ type Timing = "now" | "next-boot";
 type RomBar = "default" | "on" | "off";
 
 export const AssignDialog = ({
-    domains, snapshot: initialSnapshot, deviceName, address: initialAddress, domain: initialDomain, onPrepare, onDone,
+    domains, snapshot, deviceName, address: initialAddress, domain: initialDomain, onDone,
 }: AssignDialogProps) => {
     const Dialogs = useDialogs();
     const candidates = useMemo(() => allDomains(domains), [domains]);
-    const [snapshot, setSnapshot] = useState(initialSnapshot);
     const [vmKey, setVmKey] = useState<string>(initialDomain ? domainKeyString(initialDomain) : candidates[0] ? domainKeyString(candidates[0]) : "");
     const endpoints = useMemo(() => snapshot.functions.filter(f => !isBridge(f.classCode)), [snapshot]);
     const [address, setAddress] = useState<PciAddress | "">(initialAddress ?? endpoints[0]?.address ?? "");
@@ -60,8 +57,7 @@ export const AssignDialog = ({
     const [timing, setTiming] = useState<Timing>("now");
     const [baseline, setBaseline] = useState<DomainBaseline | null>(null);
     const [baselineError, setBaselineError] = useState<unknown>(null);
-    const [busy, setBusy] = useState<"assign" | "prepare" | null>(null);
-    const [error, setError] = useState<unknown>(null);
+    const { busy, error, apply } = useApply();
     const [showScript, setShowScript] = useState(false);
 
     const vm: DomainRecord | undefined = candidates.find(d => domainKeyString(d) === vmKey);
@@ -136,34 +132,10 @@ export const AssignDialog = ({
         return defineScript(vm.connection, vm.name, insertDevices(baseline.inactiveXml!, fragments));
     }, [vm, backend, baseline, blocker, fragments, config, live]);
 
-    const prepare = async () => {
-        if (!onPrepare)
-            return;
-        setBusy("prepare");
-        setError(null);
-        try {
-            await onPrepare(unprepared);
-            setSnapshot(await readHostSnapshot());
-        } catch (ex) {
-            setError(ex);
-        } finally {
-            setBusy(null);
-        }
-    };
-
-    const assign = async () => {
+    const assign = () => {
         if (!vm || !backend || !baseline)
             return;
-        setBusy("assign");
-        setError(null);
-        try {
-            await assignDevices(backend, vm, baseline, { fragments, addresses, config, live });
-            onDone();
-            Dialogs.close();
-        } catch (ex) {
-            setError(ex);
-            setBusy(null);
-        }
+        apply(() => assignDevices(backend, vm, baseline, { fragments, addresses, config, live }), onDone);
     };
 
     const vmHelp = !vm
@@ -179,17 +151,17 @@ export const AssignDialog = ({
                title={_("Assign to VM")}
                onClose={Dialogs.close}
                footer={<>
-                   <Button variant="primary" onClick={assign} isDisabled={blocker !== null || busy !== null}
-                           isLoading={busy === "assign"}>
+                   <Button variant="primary" onClick={assign} isDisabled={blocker !== null || busy}
+                           isLoading={busy}>
                        {_("Assign")}
                    </Button>
-                   <Button variant="link" onClick={Dialogs.close} isDisabled={busy === "assign"}>{_("Cancel")}</Button>
+                   <Button variant="link" onClick={Dialogs.close} isDisabled={busy}>{_("Cancel")}</Button>
                </>}>
             <Form onSubmit={e => e.preventDefault()}>
                 {/* On top: the form is taller than the dialog, and the user looks here after pressing Assign. */}
                 {error !== null && <LibvirtErrorAlert error={error} title={_("The device could not be assigned")} />}
                 <FormGroup label={_("Virtual machine")} fieldId="pt-assign-vm">
-                    <FormSelect id="pt-assign-vm" value={vmKey} onChange={(_e, v) => setVmKey(v)} isDisabled={busy !== null}>
+                    <FormSelect id="pt-assign-vm" value={vmKey} onChange={(_e, v) => setVmKey(v)} isDisabled={busy}>
                         {candidates.length === 0 && <FormSelectOption value="" label={_("No VMs")} isDisabled />}
                         {candidates.map(d => (
                             <FormSelectOption key={domainKeyString(d)} value={domainKeyString(d)}
@@ -221,11 +193,7 @@ export const AssignDialog = ({
                            description={_("The device must already be bound to vfio-pci.")} />
                 </FormGroup>
                 {unprepared.length > 0 &&
-                    <Alert variant="warning" isInline title={_("Not bound to vfio-pci yet")}
-                           actionLinks={onPrepare &&
-                               <Button variant="link" isInline onClick={prepare} isLoading={busy === "prepare"} isDisabled={busy !== null}>
-                                   {_("Prepare now")}
-                               </Button>}>
+                    <Alert variant="warning" isInline title={_("Not bound to vfio-pci yet")}>
                         {unprepared.join(", ")}
                     </Alert>}
 

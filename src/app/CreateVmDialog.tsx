@@ -21,6 +21,7 @@ import type { HostSnapshot } from "../model/snapshot.ts";
 import { createScript } from "../model/virsh-script.ts";
 import { createDomain, type CreateMode } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
+import { useApply } from "./useApply.ts";
 import { backendFor, type DomainsState } from "./useDomains.ts";
 import { connectionText } from "./vm-text.ts";
 
@@ -55,8 +56,7 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
     const [devices, setDevices] = useState<PciAddress[]>(initialDevices ?? []);
     const [managed, setManaged] = useState(true);
     const [mode, setMode] = useState<CreateMode>("define");
-    const [busy, setBusy] = useState(false);
-    const [error, setError] = useState<unknown>(null);
+    const { busy, error, apply } = useApply();
     const [showScript, setShowScript] = useState(false);
     const [vmName, setVmName] = useState("passthrough-vm");
 
@@ -80,19 +80,11 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
         }
     };
 
-    const submit = async () => {
+    const submit = () => {
         if (!backend || !check?.valid)
             return;
-        setBusy(true);
-        setError(null);
-        try {
-            await createDomain(backend, finalXml, check.name, mode, devices);
-            onDone();
-            Dialogs.close();
-        } catch (ex) {
-            setError(ex);
-            setBusy(false);
-        }
+        const name = check.name;
+        apply(() => createDomain(backend, finalXml, name, mode, devices), onDone);
     };
 
     const toggleDevice = (address: PciAddress, on: boolean) =>

@@ -30,8 +30,6 @@ export interface VmsCardProps {
     /** null while the host snapshot is loading or failed: assigning waits for it. */
     snapshot: HostSnapshot | null;
     deviceName: (address: PciAddress) => string;
-    /** Binds devices to vfio-pci, for managed='no' (passed on to the Assign dialog). */
-    onPrepare?: (addresses: PciAddress[]) => Promise<void>;
     /** After any change: e.g. refresh the host snapshot (drivers change at VM start/stop). */
     onChanged?: () => void;
 }
@@ -84,7 +82,7 @@ function unavailableText(connection: Connection, state: Extract<ConnectionState,
     }
 }
 
-export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onPrepare, onChanged }: VmsCardProps) => {
+export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onChanged }: VmsCardProps) => {
     const Dialogs = useDialogs();
     const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
     const [notes, setNotes] = useState<Record<string, string>>({});
@@ -137,8 +135,7 @@ export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onPrepa
         if (!snapshot)
             return;
         Dialogs.show(<AssignDialog domains={domains} snapshot={snapshot} deviceName={deviceName}
-                                   domain={{ connection: d.connection, name: d.name }}
-                                   onPrepare={onPrepare} onDone={changed} />);
+                                   domain={{ connection: d.connection, name: d.name }} onDone={changed} />);
     };
 
     const openCreate = () =>
