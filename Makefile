@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_DIR = $(DESTDIR)$(PREFIX)/share/cockpit/$(PACKAGE)
 DEVEL_DIR = $(HOME)/.local/share/cockpit/$(PACKAGE)
-SOURCES := $(shell find src po -type f 2>/dev/null) manifest.json build.js package.json
+SOURCES := $(shell find src po -type f ! -name '*.pot' 2>/dev/null) manifest.json build.js package.json
 # Cockpit's own pkg/lib, from Debian's cockpit source package at a pinned version
 COCKPIT_LIB = build/cockpit-src/.version
 
