@@ -11,7 +11,9 @@ DEVEL_DIR = $(HOME)/.local/share/cockpit/$(PACKAGE)
 HOSTS ?= x86_64,x86_64-backports,aarch64
 HOST ?= x86_64
 comma := ,
-SOURCES := $(shell find src pkg po -type f 2>/dev/null) manifest.json build.js package.json
+SOURCES := $(shell find src po -type f ! -name '*.pot' 2>/dev/null) manifest.json build.js package.json
+# Cockpit's own pkg/lib, from Debian's cockpit source package at a pinned version
+COCKPIT_LIB = build/cockpit-src/.version
 METAINFO = org.cockpit_project.$(PACKAGE).metainfo.xml
 METAINFO_DIR = $(DESTDIR)$(PREFIX)/share/metainfo
 TARFILE = cockpit-$(PACKAGE)-$(VERSION).tar.xz
@@ -39,7 +41,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-dist/index.js: node_modules/.installed $(SOURCES)
+$(COCKPIT_LIB): tools/cockpit-lib.sh
+	tools/cockpit-lib.sh
+
+dist/index.js: node_modules/.installed $(COCKPIT_LIB) $(SOURCES)
 	node build.js
 
 install: all
@@ -63,8 +68,8 @@ dist: all
 $(TARFILE): $(if $(PREBUILT),,dist/index.js) $(METAINFO) cockpit-$(PACKAGE).spec LICENSE README.md
 	tar --transform 's,^,cockpit-$(PACKAGE)-$(VERSION)/,' --sort=name --owner=0 --group=0 --numeric-owner \
 		-cJf $@.tmp --exclude=node_modules --exclude-vcs \
-		README.md LICENSE Makefile manifest.json package.json package-lock.json tsconfig.json build.js *.d.ts \
-		$(METAINFO) cockpit-$(PACKAGE).spec src pkg po test tools docs dist
+		README.md LICENSE Makefile manifest.json package.json package-lock.json tsconfig.json eslint.config.js build.js *.d.ts \
+		$(METAINFO) cockpit-$(PACKAGE).spec src po test tools docs dist build/cockpit-src
 	mv $@.tmp $@
 
 # rpmbuild from Debian's rpm package, from the tarball. --nodeps: this rpm
@@ -91,10 +96,23 @@ $(DEBFILE): $(TARFILE) $(shell find debian -type f 2>/dev/null)
 	cd build/deb/cockpit-$(PACKAGE)-$(VERSION) && dpkg-buildpackage -us -uc
 	cp build/deb/$@ .
 
-typecheck: node_modules/.installed
+typecheck: node_modules/.installed $(COCKPIT_LIB)
 	npx tsc --noEmit
 
-check-unit: node_modules/.installed
+# The catalogue template, from every _()/gettext/ngettext/N_/NC_ of src/ (see tools/po-extract.ts)
+po/$(PACKAGE).pot: node_modules/.installed $(filter src/%,$(SOURCES))
+	node --import tsx tools/po-extract.ts $@
+
+# Brings every po/<lang>.po in line with the sources (new msgids, references, fuzzy for changed ones)
+update-po: po/$(PACKAGE).pot
+	@tools/need.sh po
+	for po in po/*.po; do msgmerge --quiet --update --backup=none --no-wrap "$$po" $<; done
+
+# eslint (eslint.config.js): react-hooks rules as errors, 140 columns
+lint: node_modules/.installed $(COCKPIT_LIB)
+	npx eslint .
+
+check-unit: node_modules/.installed $(COCKPIT_LIB)
 	node --import tsx --test test/unit/*.test.ts
 
 # Builds both packages from a fresh copy of the tree and lints them.
@@ -112,7 +130,7 @@ check-browser: all
 		echo "== $$h host: $$(( $$(date +%s) - start )) s"; \
 	done; [ -z "$$fail" ] || { echo "browser suites failed on:$$fail"; exit 1; }
 
-check: all typecheck check-unit check-packaging check-browser
+check: all lint typecheck check-unit check-packaging check-browser
 
 demo: all
 	@tools/need.sh demo $(HOST)
@@ -127,4 +145,4 @@ bench: all
 clean:
 	rm -rf dist test-results build cockpit-$(PACKAGE)-*.tar.xz cockpit-$(PACKAGE)*.rpm cockpit-$(PACKAGE)_*
 
-.PHONY: all install devel-install devel-uninstall dist rpm deb typecheck check-unit check-packaging check-browser check demo bench clean
+.PHONY: all install devel-install devel-uninstall dist rpm deb update-po lint typecheck check-unit check-packaging check-browser check demo bench clean

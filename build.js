@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Builds the plugin into dist/: index.html, index.js, index.css, manifest.json,
 // po.<lang>.js (Cockpit serves "po.js" as the file for the user's language).
 import fs from "node:fs";
 import path from "node:path";
-import gettextParser from "gettext-parser";
+import { cockpitPoEsbuildPlugin } from "./build/cockpit-src/pkg/lib/cockpit-po-plugin.js";
+import { cockpitGlobalPlugin } from "./tools/esbuild-cockpit-global.js";
 import { buildWithoutUnusedCss } from "./tools/esbuild-unused-css.js";
 
 const production = process.env.NODE_ENV !== "development";
@@ -26,25 +28,11 @@ await buildWithoutUnusedCss({
     assetNames: "assets/[name]-[hash]",
     define: { "process.env.NODE_ENV": JSON.stringify(production ? "production" : "development") },
     logLevel: "warning",
+    // Cockpit's pkg/lib (tools/cockpit-lib.sh) resolves through tsconfig.json's "paths".
+    // Its po plugin writes po.<lang>.js from po/<lang>.po, plural rule from the PO header,
+    // keeping the msgids used in src/ (the references `make update-po` writes).
+    plugins: [cockpitGlobalPlugin, cockpitPoEsbuildPlugin({ src_directory: "src" })],
 });
 
 for (const file of ["src/index.html", "manifest.json"])
     fs.copyFileSync(file, path.join(outdir, path.basename(file)));
-
-// Translations: po/<lang>.po -> dist/po.<lang>.js in cockpit.locale() form.
-for (const po of fs.readdirSync("po").filter(f => f.endsWith(".po"))) {
-    const lang = po.slice(0, -3);
-    const parsed = gettextParser.po.parse(fs.readFileSync(path.join("po", po)));
-    const messages = {};
-    for (const [context, entries] of Object.entries(parsed.translations)) {
-        for (const [msgid, entry] of Object.entries(entries)) {
-            if (!msgid || !entry.msgstr.some(Boolean) || entry.comments?.flag?.includes("fuzzy"))
-                continue;
-            const key = context ? `${context}\u0004${msgid}` : msgid;
-            messages[key] = [entry.msgid_plural ?? null, ...entry.msgstr];
-        }
-    }
-    const header = `{"": {"plural-forms": function(n) { return 0; }, "language": ${JSON.stringify(lang)}, "language-direction": "ltr"}`;
-    const body = Object.entries(messages).map(([k, v]) => `,\n ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join("");
-    fs.writeFileSync(path.join(outdir, `po.${lang}.js`), `cockpit.locale(${header}${body}});\n`);
-}

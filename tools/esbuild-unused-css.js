@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Builds with esbuild, leaving out the CSS of PatternFly components whose
 // code is not in the bundle. Shared by build.js and test/bench/ui-bench.ts.
 //

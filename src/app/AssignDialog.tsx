@@ -1,16 +1,16 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Assign to VM": one device (and by default the rest of its IOMMU group) into
  * one VM's definition, and for a running QEMU VM optionally into the running VM
  * now. Preview shows the exact XML; "View automation script" the virsh way. */
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import {
     Alert, Button, Checkbox, CodeBlock, CodeBlockCode, ExpandableSection, Form, FormGroup, FormHelperText,
     FormSelect, FormSelectOption, HelperText, HelperTextItem, Modal, ModalVariant, Radio, Spinner,
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
-import { readHostSnapshot } from "../host/sysfs-reader.ts";
+import { useDialogs } from "dialogs";
 import {
     assignCapabilities, domainKeyString, groupEndpoints, indexAssignments, type DomainKey,
 } from "../model/assignments.ts";
@@ -19,9 +19,10 @@ import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { attachScript, defineScript } from "../model/virsh-script.ts";
-import { assignDevices, readBaseline, type DomainBaseline, type DomainRecord } from "./domains.ts";
+import { assignDevices, readBaseline, type DomainBaseline, type DomainRecord } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
 import { allDomains, backendFor, type DomainsState } from "./useDomains.ts";
+import { useApply } from "./useApply.ts";
 import { connectionText, stateText } from "./vm-text.ts";
 
 const _ = cockpit.gettext;
@@ -35,8 +36,6 @@ export interface AssignDialogProps {
     address?: PciAddress;
     /** Opened from a VM's "Add host device": the VM. */
     domain?: DomainKey;
-    /** Binds the devices to vfio-pci (for managed='no'). Omitted: the dialog only says what is missing. */
-    onPrepare?: (addresses: PciAddress[]) => Promise<void>;
     /** After a successful assignment: refresh domains and the snapshot. */
     onDone: () => void;
 }
@@ -44,10 +43,11 @@ export interface AssignDialogProps {
 type Timing = "now" | "next-boot";
 type RomBar = "default" | "on" | "off";
 
-export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, address: initialAddress, domain: initialDomain, onPrepare, onDone }: AssignDialogProps) => {
+export const AssignDialog = ({
+    domains, snapshot, deviceName, address: initialAddress, domain: initialDomain, onDone,
+}: AssignDialogProps) => {
     const Dialogs = useDialogs();
     const candidates = useMemo(() => allDomains(domains), [domains]);
-    const [snapshot, setSnapshot] = useState(initialSnapshot);
     const [vmKey, setVmKey] = useState<string>(initialDomain ? domainKeyString(initialDomain) : candidates[0] ? domainKeyString(candidates[0]) : "");
     const endpoints = useMemo(() => snapshot.functions.filter(f => !isBridge(f.classCode)), [snapshot]);
     const [address, setAddress] = useState<PciAddress | "">(initialAddress ?? endpoints[0]?.address ?? "");
@@ -57,15 +57,18 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
     const [timing, setTiming] = useState<Timing>("now");
     const [baseline, setBaseline] = useState<DomainBaseline | null>(null);
     const [baselineError, setBaselineError] = useState<unknown>(null);
-    const [busy, setBusy] = useState<"assign" | "prepare" | null>(null);
-    const [error, setError] = useState<unknown>(null);
+    const { busy, error, apply } = useApply();
     const [showScript, setShowScript] = useState(false);
 
     const vm: DomainRecord | undefined = candidates.find(d => domainKeyString(d) === vmKey);
     const backend = vm ? backendFor(domains, vm) : null;
 
     // The preview is based on the VM's XML as read now; Assign compares against it before writing.
+    // Only a different VM re-reads it: a refreshed record of the same VM must not move the baseline.
+    const chosen = useRef({ vm, backend });
+    chosen.current = { vm, backend };
     useEffect(() => {
+        const { vm, backend } = chosen.current;
         setBaseline(null);
         setBaselineError(null);
         if (!vm || !backend)
@@ -129,34 +132,10 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
         return defineScript(vm.connection, vm.name, insertDevices(baseline.inactiveXml!, fragments));
     }, [vm, backend, baseline, blocker, fragments, config, live]);
 
-    const prepare = async () => {
-        if (!onPrepare)
-            return;
-        setBusy("prepare");
-        setError(null);
-        try {
-            await onPrepare(unprepared);
-            setSnapshot(await readHostSnapshot());
-        } catch (ex) {
-            setError(ex);
-        } finally {
-            setBusy(null);
-        }
-    };
-
-    const assign = async () => {
+    const assign = () => {
         if (!vm || !backend || !baseline)
             return;
-        setBusy("assign");
-        setError(null);
-        try {
-            await assignDevices(backend, vm, baseline, { fragments, addresses, config, live });
-            onDone();
-            Dialogs.close();
-        } catch (ex) {
-            setError(ex);
-            setBusy(null);
-        }
+        apply(() => assignDevices(backend, vm, baseline, { fragments, addresses, config, live }), onDone);
     };
 
     const vmHelp = !vm
@@ -172,17 +151,17 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
                title={_("Assign to VM")}
                onClose={Dialogs.close}
                footer={<>
-                   <Button variant="primary" onClick={assign} isDisabled={blocker !== null || busy !== null}
-                           isLoading={busy === "assign"}>
+                   <Button variant="primary" onClick={assign} isDisabled={blocker !== null || busy}
+                           isLoading={busy}>
                        {_("Assign")}
                    </Button>
-                   <Button variant="link" onClick={Dialogs.close} isDisabled={busy === "assign"}>{_("Cancel")}</Button>
+                   <Button variant="link" onClick={Dialogs.close} isDisabled={busy}>{_("Cancel")}</Button>
                </>}>
             <Form onSubmit={e => e.preventDefault()}>
                 {/* On top: the form is taller than the dialog, and the user looks here after pressing Assign. */}
                 {error !== null && <LibvirtErrorAlert error={error} title={_("The device could not be assigned")} />}
                 <FormGroup label={_("Virtual machine")} fieldId="pt-assign-vm">
-                    <FormSelect id="pt-assign-vm" value={vmKey} onChange={(_e, v) => setVmKey(v)} isDisabled={busy !== null}>
+                    <FormSelect id="pt-assign-vm" value={vmKey} onChange={(_e, v) => setVmKey(v)} isDisabled={busy}>
                         {candidates.length === 0 && <FormSelectOption value="" label={_("No VMs")} isDisabled />}
                         {candidates.map(d => (
                             <FormSelectOption key={domainKeyString(d)} value={domainKeyString(d)}
@@ -214,11 +193,7 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
                            description={_("The device must already be bound to vfio-pci.")} />
                 </FormGroup>
                 {unprepared.length > 0 &&
-                    <Alert variant="warning" isInline title={_("Not bound to vfio-pci yet")}
-                           actionLinks={onPrepare &&
-                               <Button variant="link" isInline onClick={prepare} isLoading={busy === "prepare"} isDisabled={busy !== null}>
-                                   {_("Prepare now")}
-                               </Button>}>
+                    <Alert variant="warning" isInline title={_("Not bound to vfio-pci yet")}>
                         {unprepared.join(", ")}
                     </Alert>}
 
@@ -245,7 +220,8 @@ export const AssignDialog = ({ domains, snapshot: initialSnapshot, deviceName, a
                     <Alert variant="warning" isInline title={_("Also assigned to another VM")}>
                         {elsewhere.map(t => <div key={t}>{t}</div>)}
                     </Alert>}
-                {freeBuses.length === 0 && baseline && addresses.length > 1 && new Set(addresses.map(a => a.slice(0, -2))).size < addresses.length &&
+                {freeBuses.length === 0 && baseline && addresses.length > 1 &&
+                    new Set(addresses.map(a => a.slice(0, -2))).size < addresses.length &&
                     <Alert variant="info" isInline title={_("No free PCIe root port for a multifunction slot")}>
                         {_("The functions get separate guest slots.")}
                     </Alert>}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* For a device row: which VM has the device, and conflicts. Usage:
  *   const index = useMemo(() => indexAssignments(allDomains(domains), snapshot), [domains, snapshot]);
  *   <AssignmentStatus index={index} address={row.address} /> */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Configure VFs": the number of virtual functions of an SR-IOV physical
  * function, whether host drivers take new VFs (sriov_drivers_autoprobe),
  * preparing the new VFs for passthrough, keeping the count after reboot; then
@@ -5,25 +6,20 @@
 
 import { useMemo, useState } from "react";
 import {
-    Alert, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, List, ListItem, Modal,
-    TextInput,
+    Alert, Checkbox, FormGroup, FormHelperText, HelperText, HelperTextItem, List, ListItem, TextInput,
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
-import { PlanError } from "../model/bind-plan.ts";
+import { useSuperuser } from "./useSuperuser.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { PersistedVfCount } from "../model/persistence.ts";
 import type { Plan } from "../model/plan.ts";
 import type { PlanOutcome } from "../model/run-plan.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { describeCountProblem, planVfCount, validateVfCount, type VfUser } from "../model/vf-plan.ts";
-import { executePlan } from "../host/executor.ts";
 import { gettext } from "./translate.ts";
-import { PlanNotes, PlanScript, PlanSteps, type RunState } from "./PlanView.tsx";
-import { PlanOutcomeView } from "./PlanOutcomeView.tsx";
-import type { ExecutePlan } from "./PrepareDialog.tsx";
-import { planDialogFooter } from "./planDialogFooter.tsx";
+import { PlanDialog } from "./PlanDialog.tsx";
+import { adminAccessReason, planOrError, usePlanRun, type Planned } from "./usePlanRun.ts";
 
 const _ = cockpit.gettext;
 
@@ -39,14 +35,11 @@ export interface ConfigureVfsDialogProps {
     users: readonly VfUser[];
     /** VFs the host itself needs, with why (their removal is refused). */
     hostUsed: readonly { vf: PciAddress; reason: string }[];
-    onClose: () => void;
     onFinished?: (outcome: PlanOutcome, plan: Plan) => void;
-    /** Only tests replace this. */
-    execute?: ExecutePlan;
 }
 
 export const ConfigureVfsDialog = ({
-    snapshot, pf, deviceName, vfioLoaded, kept, users, hostUsed, onClose, onFinished, execute = executePlan,
+    snapshot, pf, deviceName, vfioLoaded, kept, users, hostUsed, onFinished,
 }: ConfigureVfsDialogProps) => {
     const superuser = useSuperuser();
     const fn = snapshot.byAddress.get(pf);
@@ -59,8 +52,7 @@ export const ConfigureVfsDialog = ({
     const [autoprobe, setAutoprobe] = useState(false);
     const [prepareNew, setPrepareNew] = useState(false);
     const [keep, setKeep] = useState(kept !== null);
-    const [run, setRun] = useState<RunState>({ phase: "idle" });
-    const [ran, setRan] = useState<{ plan: Plan; outcome: PlanOutcome | null } | null>(null);
+    const runner = usePlanRun(onFinished);
 
     const checked = validateVfCount(countText, totalVfs);
     const target = checked.ok ? checked.count : null;
@@ -69,139 +61,93 @@ export const ConfigureVfsDialog = ({
     const runningUsers = users.filter(u => u.running);
     const vmNames = (list: readonly VfUser[]) => [...new Set(list.map(u => u.vm))].join(", ");
 
-    const planned = useMemo((): { plan: Plan } | { error: string } | null => {
-        if (target === null)
-            return null;
-        try {
-            return {
-                plan: planVfCount(snapshot, pf, {
-                    count: target, autoprobe, prepareNewVfs: prepareNew, keepAfterReboot: keep,
-                    kept: kept ? { count: kept.count, autoprobe: kept.autoprobe } : null,
-                    loadVfio: !vfioLoaded, users, hostUsed,
-                }, gettext),
-            };
-        } catch (ex) {
-            if (ex instanceof PlanError)
-                return { error: ex.message };
-            throw ex;
-        }
-    }, [snapshot, pf, target, autoprobe, prepareNew, keep, kept, vfioLoaded, users, hostUsed]);
+    const planned = useMemo((): Planned | null => target === null ? null : planOrError(() => planVfCount(snapshot, pf, {
+        count: target, autoprobe, prepareNewVfs: prepareNew, keepAfterReboot: keep,
+        kept: kept ? { count: kept.count, autoprobe: kept.autoprobe } : null,
+        loadVfio: !vfioLoaded, users, hostUsed,
+    }, gettext)), [snapshot, pf, target, autoprobe, prepareNew, keep, kept, vfioLoaded, users, hostUsed]);
 
-    let disabledReason: string | null = null;
-    if (superuser === false)
-        disabledReason = _("Administrative access is required to configure VFs. Switch from limited access to administrative access.");
-    else if (superuser === null)
-        disabledReason = _("Checking administrative access…");
-    else if (!sriov)
-        disabledReason = _("This device has no SR-IOV capability.");
-    else if (!checked.ok)
-        disabledReason = describeCountProblem(checked.problem, gettext);
-    else if (removes && runningUsers.length > 0)
-        disabledReason = cockpit.format(_("A running virtual machine uses a VF that would be removed: $0. Shut it down first."),
-                                        vmNames(runningUsers));
-    else if (planned && "error" in planned)
-        disabledReason = planned.error;
-    else if (planned && planned.plan.steps.length === 0)
-        disabledReason = _("Nothing to change.");
-
-    const start = () => {
-        if (!planned || !("plan" in planned) || disabledReason)
-            return;
-        const plan = planned.plan;
-        setRan({ plan, outcome: null });
-        setRun({ phase: "running", progress: null });
-        execute(plan, progress => setRun({ phase: "running", progress }))
-                .catch((ex: unknown): PlanOutcome => ({
-                    status: "failed", failedStep: null, rollbackProblems: [], devices: [],
-                    failure: { kind: "kernel", message: String((ex as Error)?.message ?? ex) },
-                }))
-                .then(result => {
-                    setRan({ plan, outcome: result });
-                    setRun({ phase: "finished", failedStep: result.status === "failed" ? result.failedStep : null, rolledBack: result.status === "failed" });
-                    onFinished?.(result, plan);
-                });
+    const whyDisabled = (): string | null => {
+        const admin = adminAccessReason(
+            superuser, _("Administrative access is required to configure VFs. Switch from limited access to administrative access."));
+        if (admin)
+            return admin;
+        if (!sriov)
+            return _("This device has no SR-IOV capability.");
+        if (!checked.ok)
+            return describeCountProblem(checked.problem, gettext);
+        if (removes && runningUsers.length > 0)
+            return cockpit.format(_("A running virtual machine uses a VF that would be removed: $0. Shut it down first."),
+                                  vmNames(runningUsers));
+        if (planned && "error" in planned)
+            return planned.error;
+        if (planned && planned.plan.steps.length === 0)
+            return _("Nothing to change.");
+        return null;
     };
+    const disabledReason = whyDisabled();
 
-    const shownPlan = ran?.plan ?? (planned && "plan" in planned ? planned.plan : null);
-    const running = run.phase === "running";
-    const finished = run.phase === "finished";
-    const locked = running || finished;
-
-    const footer = planDialogFooter({
-        id: "pt-vfs-apply", label: _("Apply"), phase: run.phase === "running" || run.phase === "finished" ? run.phase : "idle",
-        disabledReason, onStart: start, onClose,
-    });
+    const { finished } = runner;
+    const locked = runner.running || finished;
 
     return (
-        <Modal id="pt-vfs-dialog" variant="medium" isOpen onClose={running ? undefined : onClose}
-               title={cockpit.format(_("Configure VFs: $0 ($1)"), deviceName, pf)}
-               footer={footer}>
-            <Form onSubmit={ev => { ev.preventDefault(); start() }}>
-                <FormGroup label={_("Number of VFs")} fieldId="pt-vf-count" isRequired>
-                    <TextInput id="pt-vf-count" type="number" min={0} max={totalVfs} step={1} value={countText}
-                               isDisabled={locked} validated={checked.ok ? "default" : "error"}
-                               onChange={(_event, value) => setCountText(value)} />
-                    <FormHelperText>
-                        <HelperText>
-                            <HelperTextItem id="pt-vf-count-help" variant={checked.ok ? "default" : "error"}>
-                                {checked.ok
-                                    ? cockpit.format(_("From 0 to $0. Now: $1."), totalVfs, numVfs)
-                                    : describeCountProblem(checked.problem, gettext)}
-                            </HelperTextItem>
-                        </HelperText>
-                    </FormHelperText>
-                </FormGroup>
+        <PlanDialog id="pt-vfs-dialog" title={cockpit.format(_("Configure VFs: $0 ($1)"), deviceName, pf)}
+                    actionId="pt-vfs-apply" actionLabel={_("Apply")}
+                    plan={planned && "plan" in planned ? planned.plan : null} disabledReason={disabledReason} runner={runner}>
+            <FormGroup label={_("Number of VFs")} fieldId="pt-vf-count" isRequired>
+                <TextInput id="pt-vf-count" type="number" min={0} max={totalVfs} step={1} value={countText}
+                           isDisabled={locked} validated={checked.ok ? "default" : "error"}
+                           onChange={(_event, value) => setCountText(value)} />
+                <FormHelperText>
+                    <HelperText>
+                        <HelperTextItem id="pt-vf-count-help" variant={checked.ok ? "default" : "error"}>
+                            {checked.ok
+                                ? cockpit.format(_("From 0 to $0. Now: $1."), totalVfs, numVfs)
+                                : describeCountProblem(checked.problem, gettext)}
+                        </HelperTextItem>
+                    </HelperText>
+                </FormHelperText>
+            </FormGroup>
 
-                {removes && !finished &&
-                    <Alert id="pt-vfs-removed" variant={runningUsers.length > 0 ? "danger" : "warning"} isInline
-                           title={cockpit.format(_("The $0 existing VFs will be removed"), numVfs)}>
-                        {creates &&
-                            <p>{_("The kernel only changes the number of VFs from or to 0: the existing VFs are removed first, then the new ones are created. The new VFs are new devices; bindings of the old ones are lost.")}</p>}
-                        {users.length > 0 &&
-                            <>
-                                <p>{_("Virtual machines use them:")}</p>
-                                <List id="pt-vfs-users">
-                                    {users.map(u => (
-                                        <ListItem key={`${u.vf} ${u.vm}`}>
-                                            {cockpit.format(u.running ? _("$0 uses $1 (running)") : _("$0 uses $1 (shut off)"), u.vm, u.vf)}
-                                        </ListItem>
-                                    ))}
-                                </List>
-                            </>}
-                        {runningUsers.length > 0 &&
-                            <p>{_("Removing a VF that a running virtual machine uses can hang the host: shut the virtual machine down first.")}</p>}
-                    </Alert>}
+            {removes && !finished &&
+                <Alert id="pt-vfs-removed" variant={runningUsers.length > 0 ? "danger" : "warning"} isInline
+                       title={cockpit.format(_("The $0 existing VFs will be removed"), numVfs)}>
+                    {creates &&
+                        <p>{_("The kernel only changes the number of VFs from or to 0: the existing VFs are removed first, then the new ones are created. The new VFs are new devices; bindings of the old ones are lost.")}</p>}
+                    {users.length > 0 &&
+                        <>
+                            <p>{_("Virtual machines use them:")}</p>
+                            <List id="pt-vfs-users">
+                                {users.map(u => (
+                                    <ListItem key={`${u.vf} ${u.vm}`}>
+                                        {cockpit.format(u.running ? _("$0 uses $1 (running)") : _("$0 uses $1 (shut off)"), u.vm, u.vf)}
+                                    </ListItem>
+                                ))}
+                            </List>
+                        </>}
+                    {runningUsers.length > 0 &&
+                        <p>{_("Removing a VF that a running virtual machine uses can hang the host: shut the virtual machine down first.")}</p>}
+                </Alert>}
 
-                <FormGroup fieldId="pt-vfs-autoprobe" label={_("New VFs")}>
-                    <Checkbox id="pt-vfs-autoprobe" isChecked={autoprobe} isDisabled={locked || !creates}
-                              onChange={(_event, value) => setAutoprobe(value)}
-                              label={_("Bind new VFs to the host driver")}
-                              description={_("Sets sriov_drivers_autoprobe. When on, the host's driver for the VFs takes each new VF as it appears, " +
-                                             "and the host uses it. Leave it off for passthrough: the VFs are created without a driver, free for vfio-pci.")} />
-                    <Checkbox id="pt-vfs-prepare" isChecked={prepareNew} isDisabled={locked || !creates}
-                              onChange={(_event, value) => setPrepareNew(value)}
-                              label={_("Prepare new VFs for passthrough")}
-                              description={_("Binds each new VF to vfio-pci in the same run, as \"Prepare for passthrough\" does.")} />
-                </FormGroup>
+            <FormGroup fieldId="pt-vfs-autoprobe" label={_("New VFs")}>
+                <Checkbox id="pt-vfs-autoprobe" isChecked={autoprobe} isDisabled={locked || !creates}
+                          onChange={(_event, value) => setAutoprobe(value)}
+                          label={_("Bind new VFs to the host driver")}
+                          description={_("Sets sriov_drivers_autoprobe. When on, the host's driver for the VFs takes each new VF as it appears, and the host uses it. Leave it off for passthrough: the VFs are created without a driver, free for vfio-pci.")} />
+                <Checkbox id="pt-vfs-prepare" isChecked={prepareNew} isDisabled={locked || !creates}
+                          onChange={(_event, value) => setPrepareNew(value)}
+                          label={_("Prepare new VFs for passthrough")}
+                          description={_("Binds each new VF to vfio-pci in the same run, as \"Prepare for passthrough\" does.")} />
+            </FormGroup>
 
-                <FormGroup fieldId="pt-vfs-keep">
-                    <Checkbox id="pt-vfs-keep" isChecked={keep} isDisabled={locked}
-                              onChange={(_event, value) => setKeep(value)}
-                              label={_("Keep after reboot")}
-                              description={kept
-                                  ? cockpit.format(_("Now kept: $0 VFs at boot. Saved as a udev rule for this address and this vendor and device ID."), kept.count)
-                                  : _("Saved as a udev rule for this address and this vendor and device ID; it creates the VFs once the driver has bound at boot.")} />
-                </FormGroup>
-
-                {shownPlan && shownPlan.steps.length > 0 &&
-                    <FormGroup label={_("Steps")} fieldId="pt-plan-steps">
-                        <PlanSteps plan={shownPlan} run={run} />
-                        <PlanNotes plan={shownPlan} />
-                        <PlanScript plan={shownPlan} />
-                    </FormGroup>}
-
-                {ran?.outcome && <PlanOutcomeView plan={ran.plan} outcome={ran.outcome} />}
-            </Form>
-        </Modal>
+            <FormGroup fieldId="pt-vfs-keep">
+                <Checkbox id="pt-vfs-keep" isChecked={keep} isDisabled={locked}
+                          onChange={(_event, value) => setKeep(value)}
+                          label={_("Keep after reboot")}
+                          description={kept
+                              ? cockpit.format(_("Now kept: $0 VFs at boot. Saved as a udev rule for this address and this vendor and device ID."), kept.count)
+                              : _("Saved as a udev rule for this address and this vendor and device ID; it creates the VFs once the driver has bound at boot.")} />
+            </FormGroup>
+        </PlanDialog>
     );
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Create VM from XML" (the seed's workflow): paste or upload a domain XML, or
  * start from a template; pick devices to insert as hostdevs; Define
  * (persistent) or Create and start (transient, like `virsh create`). The XML is
@@ -10,7 +11,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import type { Connection } from "../model/assignments.ts";
 import { DOMAIN_TEMPLATES, placeholders, templateById, type TemplateId } from "../model/domain-templates.ts";
 import { checkDomainXml, hostdevXml, insertDevices, planHostdevs, type DomainXmlProblem } from "../model/domain-xml.ts";
@@ -18,8 +19,9 @@ import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { createScript } from "../model/virsh-script.ts";
-import { createDomain, type CreateMode } from "./domains.ts";
+import { createDomain, type CreateMode } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
+import { useApply } from "./useApply.ts";
 import { backendFor, type DomainsState } from "./useDomains.ts";
 import { connectionText } from "./vm-text.ts";
 
@@ -54,8 +56,7 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
     const [devices, setDevices] = useState<PciAddress[]>(initialDevices ?? []);
     const [managed, setManaged] = useState(true);
     const [mode, setMode] = useState<CreateMode>("define");
-    const [busy, setBusy] = useState(false);
-    const [error, setError] = useState<unknown>(null);
+    const { busy, error, apply } = useApply();
     const [showScript, setShowScript] = useState(false);
     const [vmName, setVmName] = useState("passthrough-vm");
 
@@ -71,7 +72,7 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
     const unfilled = check?.valid ? placeholders(xml) : [];
     const backend = backendFor(domains, { connection });
 
-    const useTemplate = (id: TemplateId | "") => {
+    const applyTemplate = (id: TemplateId | "") => {
         setTemplateId(id);
         if (id !== "") {
             setXml(templateById(id).build(vmName));
@@ -79,19 +80,11 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
         }
     };
 
-    const submit = async () => {
+    const submit = () => {
         if (!backend || !check?.valid)
             return;
-        setBusy(true);
-        setError(null);
-        try {
-            await createDomain(backend, finalXml, check.name, mode, devices);
-            onDone();
-            Dialogs.close();
-        } catch (ex) {
-            setError(ex);
-            setBusy(false);
-        }
+        const name = check.name;
+        apply(() => createDomain(backend, finalXml, name, mode, devices), onDone);
     };
 
     const toggleDevice = (address: PciAddress, on: boolean) =>
@@ -127,7 +120,7 @@ export const CreateVmDialog = ({ domains, snapshot, deviceName, initialDevices, 
                 <FormGroup label={_("Template")} fieldId="pt-create-template">
                     <TextInput id="pt-create-name" aria-label={_("Name for the template")} value={vmName}
                                onChange={(_e, v) => setVmName(v)} />
-                    <FormSelect id="pt-create-template" value={templateId} onChange={(_e, v) => useTemplate(v as TemplateId | "")}>
+                    <FormSelect id="pt-create-template" value={templateId} onChange={(_e, v) => applyTemplate(v as TemplateId | "")}>
                         <FormSelectOption value="" label={_("Choose a template")} />
                         {templates.map(t => <FormSelectOption key={t.id} value={t.id} label={_(t.label)} />)}
                     </FormSelect>

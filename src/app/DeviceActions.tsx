@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The per-device action: "Prepare for passthrough", or "Return to host" for
  * a device on vfio-pci. In limited access it is disabled and says why
  * (tooltip, and data-disabled-reason for tests). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The expanded part of a device row: what the host uses it for, its IOMMU
  * group and whether that group can be passed through now, reset support. */
 
@@ -20,7 +21,9 @@ export function groupViabilityText(group: IommuGroup): string {
                           group.blockers.map(f => `${f.address} (${f.driver})`).join(", "));
 }
 
-export const DeviceDetails = ({ fn, usage, group }: { fn: PciFunction; usage?: DeviceUsage; group?: IommuGroup }) => {
+export const DeviceDetails = ({ fn, usage, group }: {
+    fn: PciFunction; usage?: DeviceUsage | undefined; group?: IommuGroup | undefined;
+}) => {
     const others = group ? group.members.filter(m => m.address !== fn.address) : [];
     return (
         <DescriptionList isHorizontal isCompact className="pt-device-details">

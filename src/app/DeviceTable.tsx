@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The PCI inventory: every function the host has, sortable and filterable,
  * as a list or grouped by IOMMU group. Rows expand to DeviceDetails.
  * In the list, SR-IOV VFs sit under their PF, which opens and closes them
@@ -141,7 +142,7 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
         return (
             <Tbody key={row.address} isExpanded={isExpanded}>
                 <Tr data-address={row.address} data-driver={row.fn.driver ?? ""}
-                    data-physfn={nested ? row.fn.physfn ?? undefined : undefined} className={nested ? "pt-vf-row" : undefined}>
+                    data-physfn={nested ? row.fn.physfn ?? undefined : undefined} {...nested && { className: "pt-vf-row" }}>
                     <Td expand={{ rowIndex, isExpanded, onToggle: () => toggle(row.address) }} />
                     <Td dataLabel={COLUMNS[0].title} data-field="address" className="pt-address">{row.address}</Td>
                     <Td dataLabel={COLUMNS[1].title} data-field="name">
@@ -246,8 +247,10 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                 <Thead>
                     <Tr>
                         <Th screenReaderText={_("Details")} />
-                        {COLUMNS.map((c, i) =>
-                            <Th key={c.title} modifier="wrap" sort={c.key ? sortParams(c.key, i) : undefined}>{c.title}</Th>)}
+                        {COLUMNS.map((c, i) => {
+                            const sort = c.key ? sortParams(c.key, i) : undefined;
+                            return <Th key={c.title} modifier="wrap" {...sort && { sort }}>{c.title}</Th>;
+                        })}
                         <Th screenReaderText={_("Action")} />
                         <Th screenReaderText={_("More actions")} />
                     </Tr>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Kept after reboot": the bindings that put devices on vfio-pci at boot,
  * and the VF counts created at boot, each removable. An entry whose address
  * now holds other hardware is flagged (a udev rule made here does not apply
@@ -10,7 +11,7 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { useSuperuser } from "./useSuperuser.ts";
 import { explainKernelError } from "../model/kernel-errors.ts";
 import {
     keptEntries, keptVfEntries, type KeptEntry, type KeptVfEntry, type PersistedBinding, type PersistedVfCount,

@@ -1,13 +1,14 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Shows the exact bootloader change for the kernel arguments, then applies it. */
 
-import { useState } from "react";
 import { Alert, Button, CodeBlock, CodeBlockCode, Modal, ModalVariant, Stack, StackItem } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import { applyKernelArgs } from "../host/readiness-fixes.ts";
 import { DEFAULT_GRUB, grubbyArgv, lineDiff } from "../model/kernel-args.ts";
 import type { Fix } from "../model/readiness.ts";
+import { errorMessage, useApply } from "./useApply.ts";
 
 const _ = cockpit.gettext;
 
@@ -19,8 +20,7 @@ export const KernelArgsDialog = ({ fix, currentDefaultGrub, onDone }: {
     onDone: () => void;
 }) => {
     const Dialogs = useDialogs();
-    const [busy, setBusy] = useState(false);
-    const [error, setError] = useState<string | null>(null);
+    const { busy, error, apply } = useApply();
 
     let change: string;
     if (fix.bootloader.kind === "grubby") {
@@ -32,24 +32,19 @@ export const KernelArgsDialog = ({ fix, currentDefaultGrub, onDone }: {
         change = "";
     }
 
-    const apply = () => {
-        setBusy(true);
-        setError(null);
-        applyKernelArgs(fix.args)
-                .then(() => { Dialogs.close(); onDone() })
-                .catch(ex => { setError(ex.message ?? String(ex)); setBusy(false) });
-    };
-
     return (
         <Modal id="kernel-args-dialog" isOpen variant={ModalVariant.medium}
                title={_("Add kernel arguments")}
                onClose={Dialogs.close}
                footer={<>
-                   <Button variant="primary" onClick={apply} isLoading={busy} isDisabled={busy}>{_("Apply")}</Button>
+                   <Button variant="primary" onClick={() => apply(() => applyKernelArgs(fix.args), onDone)} isLoading={busy} isDisabled={busy}>{_("Apply")}</Button>
                    <Button variant="link" onClick={Dialogs.close} isDisabled={busy}>{_("Cancel")}</Button>
                </>}>
             <Stack hasGutter>
-                {error && <StackItem><Alert variant="danger" isInline title={_("The bootloader configuration was not changed")}>{error}</Alert></StackItem>}
+                {error !== null &&
+                    <StackItem>
+                        <Alert variant="danger" isInline title={_("The bootloader configuration was not changed")}>{errorMessage(error)}</Alert>
+                    </StackItem>}
                 <StackItem>{cockpit.format(_("Adds $0 for every installed kernel. They take effect after a reboot."), fix.args.join(" "))}</StackItem>
                 <StackItem>
                     <CodeBlock><CodeBlockCode id="kernel-args-change">{change}</CodeBlockCode></CodeBlock>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A libvirt failure in words (what happened, what to do), with libvirt's own message below. */
 
 import { useEffect, useRef, type ReactNode } from "react";
@@ -5,7 +6,7 @@ import { Alert } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
 import { explainLibvirtError } from "../model/libvirt-errors.ts";
-import { DomainChangedError, VerifyError } from "./domains.ts";
+import { DomainChangedError, VerifyError, verifyErrorText } from "../model/domains.ts";
 
 const _ = cockpit.gettext;
 
@@ -31,7 +32,7 @@ const LibvirtErrorContent = ({ error, title }: { error: unknown; title: string }
     if (error instanceof VerifyError) {
         return (
             <Alert variant="danger" isInline title={_("The change could not be verified")}>
-                {error.message}
+                {verifyErrorText(error.problem, _)}
             </Alert>
         );
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The page: host readiness on top, the PCI inventory, then the VMs. Holds
  * the state every section reads, and the row actions that open dialogs. */
 
@@ -8,8 +9,8 @@ import {
 import type { IAction } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
-import { useSuperuser } from "../../pkg/lib/superuser.ts";
+import { useDialogs } from "dialogs";
+import { useSuperuser } from "./useSuperuser.ts";
 import { indexAssignments } from "../model/assignments.ts";
 import { analyzeHostUsage } from "../model/host-usage.ts";
 import { inventoryRows, type InventoryRow } from "../model/inventory.ts";
@@ -120,7 +121,7 @@ export const PassthroughPage = () => {
                            vfioLoaded={vfioLoaded} driverctlAvailable={driverctlAvailable}
                            alreadyKept={(bindings ?? []).map(b => b.address)}
                            hostUsage={toHostUsage(usage.get(fn.address))} otherHostUsage={others}
-                           onClose={Dialogs.close} onFinished={afterBindingChange} />);
+                           onFinished={afterBindingChange} />);
     };
     const openReturn = (fn: PciFunction) => {
         if (!snapshot)
@@ -132,7 +133,7 @@ export const PassthroughPage = () => {
             <ReturnDialog snapshot={snapshot} address={fn.address} deviceName={deviceName(fn.address)}
                           rememberedDriver={asDriver(previousDriverOf(kept?.previousDrivers ?? new Map(), fn))}
                           kept={bindings ?? []} usedByVms={usedByVms}
-                          onClose={Dialogs.close} onFinished={afterBindingChange} />);
+                          onFinished={afterBindingChange} />);
     };
 
     const openConfigureVfs = (fn: PciFunction) => {
@@ -146,7 +147,7 @@ export const PassthroughPage = () => {
                                     const u = toHostUsage(usage.get(vf));
                                     return u ? [{ vf, reason: u.reasons.join(", ") }] : [];
                                 })}
-                                onClose={Dialogs.close} onFinished={afterBindingChange} />);
+                                onFinished={afterBindingChange} />);
     };
 
     const actions = (row: InventoryRow): IAction[] => {
@@ -159,14 +160,14 @@ export const PassthroughPage = () => {
                 ? [{
                     title: _("Configure VFs"),
                     isAriaDisabled: vfsReason !== null,
-                    tooltipProps: vfsReason ? { content: vfsReason } : undefined,
+                    ...vfsReason && { tooltipProps: { content: vfsReason } },
                     onClick: () => openConfigureVfs(row.fn),
                 }]
                 : [],
             {
                 title: _("Assign to VM"),
                 isAriaDisabled: noVms,
-                tooltipProps: noVms ? { content: _("No virtual machines") } : undefined,
+                ...noVms && { tooltipProps: { content: _("No virtual machines") } },
                 onClick: () => Dialogs.show(
                     <AssignDialog domains={domains} snapshot={snapshot} deviceName={deviceName} address={row.address}
                                   onDone={afterVmChange} />),
@@ -198,8 +199,10 @@ export const PassthroughPage = () => {
                                     </Alert>}
                                 {state.status === "ready" &&
                                     <DeviceTable rows={rows} usage={usage} groups={groups} actions={actions}
-                                                 primaryAction={row => <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn} superuser={superuser}
-                                                                                blocked={row.fn.driver === "vfio-pci" ? returnBlocked : prepareBlocked} />}
+                                                 primaryAction={row => (
+                                                     <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn}
+                                                                   superuser={superuser}
+                                                                   blocked={row.fn.driver === "vfio-pci" ? returnBlocked : prepareBlocked} />)}
                                                  labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />}
                             </CardBody>
                         </Card>

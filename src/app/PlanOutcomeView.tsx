@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* What a plan did, in words: the driver each device is on now, or the error
  * explained and whether every device is back where it was. */
 
@@ -6,7 +7,7 @@ import cockpit from "cockpit";
 
 import { explainKernelError, explainSriovError } from "../model/kernel-errors.ts";
 import { busyText } from "../model/busy.ts";
-import type { Plan } from "../model/plan.ts";
+import type { Check, Plan, PlanKind } from "../model/plan.ts";
 import type { PlanOutcome, SriovResult, StepFailure } from "../model/run-plan.ts";
 import { gettext } from "./translate.ts";
 
@@ -48,27 +49,52 @@ function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed
                                         failure.address, failure.actual, failure.expected),
             details: "",
         };
-    case "check": {
-        const check = failure.check;
-        let explanation: string;
-        if (check.kind === "driver" && check.driver !== null)
-            explanation = cockpit.format(_("$0 did not take the device (it is on $1). The driver refused the device."),
-                                         check.driver, failure.actual || _("no driver"));
-        else if (check.kind === "driver")
-            explanation = cockpit.format(_("The device is still on $0."), failure.actual);
-        else if (check.kind === "vfio-device")
-            explanation = _("The device is on vfio-pci but its /dev/vfio group device did not appear: the IOMMU may be off.");
-        else if (check.kind === "driver-loaded")
-            explanation = _("vfio-pci did not register as a driver.");
-        else if (check.kind === "left-vfio")
-            explanation = _("The device stayed on vfio-pci.");
-        else if (check.kind === "vf-count")
-            explanation = cockpit.format(_("$0 does not have the expected $1 VFs ($2)."), check.address, check.count, failure.actual);
-        else if (check.kind === "autoprobe")
-            explanation = cockpit.format(_("sriov_drivers_autoprobe of $0 did not change."), check.address);
-        else
-            explanation = cockpit.format(_("driver_override is \"$0\", not the expected value."), failure.actual);
-        return { title, explanation, details: "" };
+    case "check":
+        return { title, explanation: checkFailureText(failure.check, failure.actual), details: "" };
+    default: {
+        const never: never = failure;
+        throw new Error(`unknown failure ${JSON.stringify(never)}`);
+    }
+    }
+}
+
+function checkFailureText(check: Check, actual: string): string {
+    switch (check.kind) {
+    case "driver":
+        return check.driver !== null
+            ? cockpit.format(_("$0 did not take the device (it is on $1). The driver refused the device."),
+                             check.driver, actual || _("no driver"))
+            : cockpit.format(_("The device is still on $0."), actual);
+    case "vfio-device":
+        return _("The device is on vfio-pci but its /dev/vfio group device did not appear: the IOMMU may be off.");
+    case "driver-loaded":
+        return _("vfio-pci did not register as a driver.");
+    case "left-vfio":
+        return _("The device stayed on vfio-pci.");
+    case "vf-count":
+        return cockpit.format(_("$0 does not have the expected $1 VFs ($2)."), check.address, check.count, actual);
+    case "autoprobe":
+        return cockpit.format(_("sriov_drivers_autoprobe of $0 did not change."), check.address);
+    case "override":
+        return cockpit.format(_("driver_override is \"$0\", not the expected value."), actual);
+    default: {
+        const never: never = check;
+        throw new Error(`unknown check ${JSON.stringify(never)}`);
+    }
+    }
+}
+
+function doneTitle(kind: PlanKind): string {
+    switch (kind) {
+    case "prepare":
+        return _("Prepared for passthrough");
+    case "return":
+        return _("Returned to the host");
+    case "vfs":
+        return _("VFs configured");
+    default: {
+        const never: never = kind;
+        throw new Error(`unknown plan kind ${JSON.stringify(never)}`);
     }
     }
 }
@@ -83,7 +109,7 @@ const SriovLine = ({ sriov }: { sriov: SriovResult }) => (
 
 export const PlanOutcomeView = ({ plan, outcome }: { plan: Plan; outcome: PlanOutcome }) => {
     if (outcome.status === "done") {
-        const title = plan.kind === "prepare" ? _("Prepared for passthrough") : plan.kind === "return" ? _("Returned to the host") : _("VFs configured");
+        const title = doneTitle(plan.kind);
         // A VF plan lists the VFs it prepared, not the PF (whose driver it does not change).
         const devices = plan.kind === "vfs" ? outcome.devices.filter(d => d.address !== plan.sriov?.pf) : outcome.devices;
         return (

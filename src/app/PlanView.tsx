@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A plan in words: its steps (with their progress while it runs), its notes,
  * and the equivalent shell script, which can be copied. */
 

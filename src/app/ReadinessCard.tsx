@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Host readiness": can this host pass devices through, why not, and the fixes. */
 
 import { useState, type ReactNode } from "react";
@@ -10,8 +11,8 @@ import {
 } from "@patternfly/react-icons";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
-import { PrivilegedButton } from "../../pkg/lib/PrivilegedButton.tsx";
+import { useDialogs } from "dialogs";
+import { PrivilegedButton } from "./PrivilegedButton.tsx";
 import { loadVfio } from "../host/readiness-fixes.ts";
 import { readinessChecks, verdict, type Check, type CheckStatus, type Fix } from "../model/readiness.ts";
 import { KernelArgsDialog } from "./KernelArgsDialog.tsx";
@@ -71,7 +72,8 @@ const FixButton = ({ fix, superuser, defaultGrub, onChanged }: {
     case "kernel-args":
         return (
             <PrivilegedButton superuser={superuser} variant="secondary" size="sm" id="fix-kernel-args"
-                              onClick={() => Dialogs.show(<KernelArgsDialog fix={fix} currentDefaultGrub={defaultGrub} onDone={onChanged} />)}>
+                              onClick={() => Dialogs.show(
+                                  <KernelArgsDialog fix={fix} currentDefaultGrub={defaultGrub} onDone={onChanged} />)}>
                 {_("Add kernel arguments")}
             </PrivilegedButton>
         );

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Virtual machines": the domains of both connections with their PCI host
  * devices. When libvirt cannot be used it says why and what to do, and the
  * rest of the page carries on. */
@@ -9,14 +10,14 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import cockpit from "cockpit";
 
-import { useDialogs } from "../../pkg/lib/dialogs.tsx";
+import { useDialogs } from "dialogs";
 import { domainKeyString, type Connection } from "../model/assignments.ts";
 import type { DomainHostdev } from "../model/domain-xml.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { AssignDialog } from "./AssignDialog.tsx";
 import { CreateVmDialog } from "./CreateVmDialog.tsx";
-import { unassignDevice, type DomainRecord } from "./domains.ts";
+import { unassignDevice, type DomainRecord } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
 import { backendFor, type ConnectionState, type DomainsState } from "./useDomains.ts";
 import { connectionText, stateText } from "./vm-text.ts";
@@ -29,8 +30,6 @@ export interface VmsCardProps {
     /** null while the host snapshot is loading or failed: assigning waits for it. */
     snapshot: HostSnapshot | null;
     deviceName: (address: PciAddress) => string;
-    /** Binds devices to vfio-pci, for managed='no' (passed on to the Assign dialog). */
-    onPrepare?: (addresses: PciAddress[]) => Promise<void>;
     /** After any change: e.g. refresh the host snapshot (drivers change at VM start/stop). */
     onChanged?: () => void;
 }
@@ -83,7 +82,7 @@ function unavailableText(connection: Connection, state: Extract<ConnectionState,
     }
 }
 
-export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onPrepare, onChanged }: VmsCardProps) => {
+export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onChanged }: VmsCardProps) => {
     const Dialogs = useDialogs();
     const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
     const [notes, setNotes] = useState<Record<string, string>>({});
@@ -136,8 +135,7 @@ export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onPrepa
         if (!snapshot)
             return;
         Dialogs.show(<AssignDialog domains={domains} snapshot={snapshot} deviceName={deviceName}
-                                   domain={{ connection: d.connection, name: d.name }}
-                                   onPrepare={onPrepare} onDone={changed} />);
+                                   domain={{ connection: d.connection, name: d.name }} onDone={changed} />);
     };
 
     const openCreate = () =>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The "libvirt" row of Host readiness, judged from the VM section's state:
  * libvirt-dbus answers, the daemon runs, this user may use it; StratoVirt. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The domains of both connections, kept fresh: libvirt-dbus events for QEMU,
  * and for StratoVirt (virsh has no events) a slow poll that runs only while
  * a StratoVirt connection exists, so an idle page starts no processes. */
@@ -10,7 +11,8 @@ import { detectQemu, detectStratovirt, type LibvirtAvailability } from "../host/
 import { toFailure, type LibvirtFailure } from "../model/libvirt-errors.ts";
 import { CONNECTION_URIS } from "../model/virsh-script.ts";
 import { HOST_CONFIG, parseHostConfig } from "../model/host-config.ts";
-import { dbusBackend, loadDomains, virshBackend, type Backend, type DomainRecord } from "./domains.ts";
+import { dbusBackend, virshBackend } from "../host/libvirt-backends.ts";
+import { loadDomains, type Backend, type DomainRecord } from "../model/domains.ts";
 
 const _ = cockpit.gettext;
 const POLL_MS = 10000;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Keeps a fresh HostSnapshot (issue 16): one full read at start, then the
  * kernel's uevents (udevadm monitor, one process for the page's life) name the
  * functions that changed and only those are re-read and merged. A full read

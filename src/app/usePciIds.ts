@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 import { useEffect, useState } from "react";
 import { readPciIds } from "../host/pci-ids-reader.ts";
 import { NO_PCI_IDS, type PciIds } from "../model/pci-ids.ts";

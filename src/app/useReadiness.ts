@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Readiness facts, re-read when administrative access changes (dmesg needs it)
  * and after a fix is applied. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Words for VM states and connections, shared by the VM card, dialogs and device rows. */
 
 import cockpit from "cockpit";

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The privileged executor: the ONLY code that writes to sysfs or keeps a
 # binding after reboot. One process per plan; it reads one operation per line
 # on stdin and answers one line per operation on stdout, so the page can check

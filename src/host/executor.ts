@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The one privileged process per plan: executor.sh under superuser "require",
  * fed one operation per line; answers come back one line per operation.
  * No decisions here (see model/run-plan.ts). */

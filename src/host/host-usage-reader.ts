@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Reads addresses, routes, Cockpit's connections and mounts in one process. */
 
 import cockpit from "cockpit";

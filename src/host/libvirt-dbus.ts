@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Thin client for libvirt-dbus, connection qemu:///system (/org/libvirt/QEMU).
  * Errors reject with {name, message}: libvirt's own message, unchanged. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Is libvirt usable, and if not, why: libvirt-dbus missing, daemon down,
  * access denied. And is StratoVirt there at all. */
 

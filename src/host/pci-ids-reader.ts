@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Reads the system's pci.ids: hwdata's copy first (Fedora, RHEL, openEuler),
  * then Debian's /usr/share/misc. A file channel, not a process. */
 

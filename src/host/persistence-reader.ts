@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Reads the "Kept after reboot" bindings (read-persistence.sh): one process,
  * no administrative access needed. */
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Reads what tells which devices the host itself needs: interface addresses
 # and routes, Cockpit's own connections, and mounted block devices.
 # Constant text; sections start with "@name". A command that fails gives

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Reads what is kept after reboot: this page's udev rules (device bindings,
 # and VF counts: 70-cockpit-passthrough-vfs-*.rules, which the glob covers) and driverctl's
 # saved overrides. Readable without administrative access.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Reads the facts behind the host readiness checks, as "key<TAB>value" lines
 # (multi-line values repeat the key). Constant text; no arguments.
 # Parsed by src/host/readiness-reader.ts into ReadinessFacts.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Reads what the inventory needs from sysfs for every PCI function at once.
 #
 # The number of processes is constant whatever the number of devices: this

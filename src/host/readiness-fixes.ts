@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The fixes the readiness section offers, each one executor step under the
  * host lock. Each is verified by re-reading the facts afterwards; the
  * executor restores the bootloader file if regenerating fails. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Reads the readiness facts: one constant script for the files, plus dmesg,
  * which needs administrative access (kernel.dmesg_restrict). */
 

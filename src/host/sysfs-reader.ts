@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The one batched sysfs reader: a constant script (read-sysfs.sh), the sysfs
  * root as its first argument, one snapshot per call. No decisions here. */
 

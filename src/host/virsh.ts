@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The same operations through `virsh -c <uri>` processes: for StratoVirt
  * (stratovirt:///system has no libvirt-dbus object), and for testing that path
  * against qemu:///system. Values go in argv, XML through stdin (/dev/stdin). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Which VM has which device: per-device assignments, conflicts, and the guard
  * that keeps a device a running VM uses from being returned to the host. */
 

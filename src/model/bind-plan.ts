@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Plans that prepare devices for passthrough (bind to vfio-pci) and return
  * them to the host, following the kernel's own rules (REFERENCE.md section 2):
  *
@@ -71,9 +72,7 @@ function step(_: Gettext, purpose: StepPurpose, action: Action, checks: Check[],
 }
 
 function newIdNote(_: Gettext): string {
-    return _("The device is bound with driver_override, which names this one device. The older new_id method " +
-             "adds the vendor and device ID to vfio-pci for the whole host: every identical device and every " +
-             "virtual function of the same model would be taken from the host too, and the ID stays until removed.");
+    return _("The device is bound with driver_override, which names this one device. The older new_id method adds the vendor and device ID to vfio-pci for the whole host: every identical device and every virtual function of the same model would be taken from the host too, and the ID stays until removed.");
 }
 
 export function planPrepare(snapshot: HostSnapshot, addresses: readonly PciAddress[], opts: PrepareOptions): Plan {
@@ -124,13 +123,11 @@ export function planPrepare(snapshot: HostSnapshot, addresses: readonly PciAddre
         }
         notes.push(method === "driverctl"
             ? _("driverctl saves the override and applies it at every boot.")
-            : _("A udev rule sets driver_override at boot, only for this address with the same vendor and device ID, " +
-                "so new hardware at the same address is left alone."));
+            : _("A udev rule sets driver_override at boot, only for this address with the same vendor and device ID, so new hardware at the same address is left alone."));
     }
 
     if (changed.length > 1 || devices.some(d => groupMembers(snapshot, d.address).length > 0))
-        notes.push(_("VFIO gives a whole IOMMU group to a virtual machine: every device in the group except bridges " +
-                     "must be on vfio-pci or have no driver, otherwise the group is not viable."));
+        notes.push(_("VFIO gives a whole IOMMU group to a virtual machine: every device in the group except bridges must be on vfio-pci or have no driver, otherwise the group is not viable."));
     return { kind: "prepare", devices: changed, steps, notes };
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Starting points for "Create VM from XML".
  *
  * The StratoVirt ones follow the layout of StratoVirt's docs/stratovirt_x86.xml
@@ -12,12 +13,13 @@
  * off so that all root ports stay free for hot plug. */
 
 import type { Connection } from "./assignments.ts";
+import { N_ } from "./translate.ts";
 
 export type TemplateId = "stratovirt-x86_64" | "stratovirt-aarch64" | "qemu-kvm-x86_64" | "qemu-kvm-aarch64" | "qemu-emulated-x86_64" | "qemu-emulated-aarch64";
 
 export interface DomainTemplate {
     id: TemplateId;
-    /** English label; the UI translates it. */
+    /** English label, marked with N_(); the UI translates it. */
     label: string;
     connection: Connection;
     build(name: string): string;
@@ -116,12 +118,12 @@ function qemu(name: string, arch: "x86_64" | "aarch64", type: "kvm" | "qemu"): s
 }
 
 export const DOMAIN_TEMPLATES: readonly DomainTemplate[] = [
-    { id: "qemu-kvm-x86_64", label: "QEMU/KVM, x86_64 (q35)", connection: "qemu", build: name => qemu(name, "x86_64", "kvm") },
-    { id: "qemu-kvm-aarch64", label: "QEMU/KVM, aarch64 (virt)", connection: "qemu", build: name => qemu(name, "aarch64", "kvm") },
-    { id: "qemu-emulated-x86_64", label: "QEMU without KVM, x86_64 (q35)", connection: "qemu", build: name => qemu(name, "x86_64", "qemu") },
-    { id: "qemu-emulated-aarch64", label: "QEMU without KVM, aarch64 (virt)", connection: "qemu", build: name => qemu(name, "aarch64", "qemu") },
-    { id: "stratovirt-x86_64", label: "StratoVirt, x86_64 (q35)", connection: "stratovirt", build: name => stratovirt(name, "x86_64") },
-    { id: "stratovirt-aarch64", label: "StratoVirt, aarch64 (virt)", connection: "stratovirt", build: name => stratovirt(name, "aarch64") },
+    { id: "qemu-kvm-x86_64", label: N_("QEMU/KVM, x86_64 (q35)"), connection: "qemu", build: name => qemu(name, "x86_64", "kvm") },
+    { id: "qemu-kvm-aarch64", label: N_("QEMU/KVM, aarch64 (virt)"), connection: "qemu", build: name => qemu(name, "aarch64", "kvm") },
+    { id: "qemu-emulated-x86_64", label: N_("QEMU without KVM, x86_64 (q35)"), connection: "qemu", build: name => qemu(name, "x86_64", "qemu") },
+    { id: "qemu-emulated-aarch64", label: N_("QEMU without KVM, aarch64 (virt)"), connection: "qemu", build: name => qemu(name, "aarch64", "qemu") },
+    { id: "stratovirt-x86_64", label: N_("StratoVirt, x86_64 (q35)"), connection: "stratovirt", build: name => stratovirt(name, "x86_64") },
+    { id: "stratovirt-aarch64", label: N_("StratoVirt, aarch64 (virt)"), connection: "stratovirt", build: name => stratovirt(name, "aarch64") },
 ];
 
 export function templateById(id: TemplateId): DomainTemplate {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Domain XML: read PCI hostdevs, build and insert hostdev fragments, remove
  * them, and canonicalise for comparison. Pure functions on strings, using the
  * standard DOMParser/XMLSerializer (the browser's; @xmldom/xmldom in tests).

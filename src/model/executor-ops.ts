@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The line protocol of the privileged executor (src/host/executor.sh).
  * (Lock, journal and policy: see the head of executor.sh.)
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Which PCI functions the host itself needs: the NIC that carries this
  * Cockpit session or the default route, the controller of a mounted disk
  * (the root file system above all), the boot VGA device. Giving one of those

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Rows of the PCI inventory table: names resolved, plus filtering and sorting.
  * Pure, so the table's behaviour is unit-tested and benchmarked without a DOM. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* IOMMU groups: the unit VFIO hands to a guest. A group is viable for
  * passthrough only when every endpoint in it is bound to vfio-pci (or
  * pci-stub) or to no driver; PCI bridges are exempt. Otherwise QEMU fails

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Kernel command line arguments for passthrough, and how each distribution's
  * own tool adds them for every installed kernel. */
 

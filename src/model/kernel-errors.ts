@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Kernel errors in words. The executor reports what tee, modprobe or driverctl
  * printed (in the C locale), e.g. "tee: /sys/bus/pci/drivers/e1000e/unbind:
  * No such device"; this finds the errno in it and says what it means here. */
@@ -52,11 +53,9 @@ export function explainKernelError(message: string, _: Gettext = untranslated): 
 export function explainCode(code: KernelErrorCode | null, _: Gettext = untranslated): string {
     switch (code) {
     case "EBUSY":
-        return _("The device is busy (EBUSY): something on the host is still using it, or another change is in progress. " +
-                 "Stop what uses the device and try again.");
+        return _("The device is busy (EBUSY): something on the host is still using it, or another change is in progress. Stop what uses the device and try again.");
     case "ENODEV":
-        return _("No such device (ENODEV): the device is not on the driver the page expected, or it has gone. " +
-                 "Reload the page to see its current state.");
+        return _("No such device (ENODEV): the device is not on the driver the page expected, or it has gone. Reload the page to see its current state.");
     case "EINVAL":
         return _("The driver refused the device (EINVAL): it does not support this device, or the device is in a state the driver cannot use.");
     case "ENOMEM":
@@ -72,9 +71,7 @@ export function explainCode(code: KernelErrorCode | null, _: Gettext = untransla
     case "ENOSYS": case "EOPNOTSUPP":
         return _("The driver does not support this operation.");
     case "NO_INTERRUPT_REMAPPING":
-        return format(_("The host has no interrupt remapping, so VFIO refuses to give the device to a virtual machine. " +
-                        "Turn on interrupt remapping in the firmware (part of $0). Allowing unsafe interrupts instead " +
-                        "lets a virtual machine disturb the host."), "VT-d / AMD-Vi / SMMU");
+        return format(_("The host has no interrupt remapping, so VFIO refuses to give the device to a virtual machine. Turn on interrupt remapping in the firmware (part of $0). Allowing unsafe interrupts instead lets a virtual machine disturb the host."), "VT-d / AMD-Vi / SMMU");
     case "MODULE_NOT_FOUND":
         return _("The vfio-pci module is not installed for the running kernel.");
     case "MODULE_REFUSED":
@@ -92,19 +89,15 @@ export function explainCode(code: KernelErrorCode | null, _: Gettext = untransla
 export function explainSriovError(message: string, pfDriver: string | null, _: Gettext = untranslated): ExplainedError {
     const code = kernelErrorCode(message);
     const noSupport = () => pfDriver === null
-        ? _("The physical function has no driver. VFs can only be created while a driver with SR-IOV support is bound to it: " +
-            "load its driver (or return it to the host) first.")
-        : format(_("The driver of the physical function, $0, does not support creating VFs through sriov_numvfs " +
-                   "(or does not support it in its current mode)."), pfDriver);
+        ? _("The physical function has no driver. VFs can only be created while a driver with SR-IOV support is bound to it: load its driver (or return it to the host) first.")
+        : format(_("The driver of the physical function, $0, does not support creating VFs through sriov_numvfs (or does not support it in its current mode)."), pfDriver);
     let explanation: string;
     switch (code) {
     case "EBUSY":
-        explanation = _("The physical function is busy (EBUSY): VFs already exist, and the count can only change through 0, " +
-                        "or a VF is still in use. Remove the VFs first, or stop what uses them.");
+        explanation = _("The physical function is busy (EBUSY): VFs already exist, and the count can only change through 0, or a VF is still in use. Remove the VFs first, or stop what uses them.");
         break;
     case "ENOMEM":
-        explanation = _("Not enough memory or PCI address space for the VFs (ENOMEM). The firmware may not reserve enough " +
-                        "space for VFs: try fewer VFs, enable SR-IOV in the firmware settings, or boot with pci=realloc.");
+        explanation = _("Not enough memory or PCI address space for the VFs (ENOMEM). The firmware may not reserve enough space for VFs: try fewer VFs, enable SR-IOV in the firmware settings, or boot with pci=realloc.");
         break;
     case "ERANGE":
         explanation = _("The number of VFs is above what the device supports (ERANGE).");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* libvirt's error messages, explained in words: what happened and what to do.
  *
  * The model has no cockpit, so the caller passes its gettext; tests pass none

@@ -49,8 +49,9 @@ export function mergeSnapshot(snapshot: HostSnapshot, partial: HostSnapshot, req
 /**
  * Among the functions just read, PFs and VFs that disagree: a PF whose VF
  * count is not the number of its virtfn links, a VF a PF lists that the
- * snapshot lacks or that names no PF, or a VF whose PF does not list it. The kernel sends a VF's add uevent before it links physfn and virtfnN,
- * so a read right after the event can catch the links half made: the page reads
+ * snapshot lacks or that names no PF, or a VF whose PF does not list it. The
+ * kernel sends a VF's add uevent before it links physfn and virtfnN, so a read
+ * right after the event can catch the links half made: the page reads
  * these again a moment later.
  */
 export function unsettledFunctions(snapshot: HostSnapshot, read: Iterable<PciAddress>): PciAddress[] {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Turns the output of src/host/read-sysfs.sh into a HostSnapshot.
  *
  * Kept apart from the reader so fixtures captured from real hosts (and

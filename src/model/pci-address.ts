@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* PCI function addresses in sysfs form: domain:bus:slot.function, e.g. 0000:03:00.0.
  *
  * The branded type means a string has been checked once, at the edge, and can

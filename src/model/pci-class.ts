@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* PCI class codes (the 24-bit `class` file: base class, subclass, prog-if). */
 
 export type DeviceCategory = "network" | "storage" | "display" | "usb" | "bridge" | "other";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Names from the system's pci.ids (hwdata's /usr/share/hwdata/pci.ids or
  * /usr/share/misc/pci.ids): the same database lspci uses.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Bindings kept after reboot: this page's udev rules
  * (/etc/udev/rules.d/70-cockpit-passthrough-<address>.rules) and driverctl's
  * saved overrides (/etc/driverctl.d/pci-<address>), as read-persistence.sh

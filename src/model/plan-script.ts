@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A plan as a POSIX shell script ("View automation script"): the same writes
  * in the same order, each followed by the same check, stopping at the first
  * failure. Run as root in the host, it has the effect of the dialog's button
@@ -5,7 +6,7 @@
  *
  * Every value is single-quoted; nothing from the host is interpreted. */
 
-import type { Check, Plan, PlanAction } from "./plan.ts";
+import type { Check, Plan, PlanAction, PlanKind } from "./plan.ts";
 import { untranslated, type Gettext } from "./plan-text.ts";
 
 /** Single-quotes a value for sh: 'it'\''s'. */
@@ -166,15 +167,26 @@ export interface ScriptRoots {
 
 const DEFAULT_ROOTS: ScriptRoots = { sysfs: "/sys", dev: "/dev", etc: "/etc" };
 
+function scriptPurpose(kind: PlanKind, _: Gettext): string {
+    switch (kind) {
+    case "prepare":
+        return _("Prepare devices for passthrough: the same steps as the Prepare button. Run as root.");
+    case "return":
+        return _("Return devices to the host: the same steps as the Return button. Run as root.");
+    case "vfs":
+        return _("Configure the virtual functions (VFs): the same steps as the Apply button. Run as root.");
+    default: {
+        const never: never = kind;
+        throw new Error(`unknown plan kind ${JSON.stringify(never)}`);
+    }
+    }
+}
+
 export function renderPlanScript(plan: Plan, _: Gettext = untranslated, roots: ScriptRoots = DEFAULT_ROOTS): string {
     const usesUdev = plan.steps.some(s => s.action.kind === "persist" && s.action.method === "udev");
     const out: string[] = [
         "#!/bin/sh",
-        comment(plan.kind === "prepare"
-            ? _("Prepare devices for passthrough: the same steps as the Prepare button. Run as root.")
-            : plan.kind === "return"
-                ? _("Return devices to the host: the same steps as the Return button. Run as root.")
-                : _("Configure the virtual functions (VFs): the same steps as the Apply button. Run as root.")),
+        comment(scriptPurpose(plan.kind, _)),
         comment(_("It stops at the first failed step; unlike the button it does not undo the steps already done.")),
         ...plan.notes.map(comment),
         "set -eu",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Words for plan steps and notes. The model does not import cockpit: the
  * caller passes its gettext (cockpit.gettext in the page, identity in tests),
  * and every string is a literal _("...") call so translators find it. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* An action plan: the ordered steps that prepare devices for passthrough or
  * return them to the host, each with its check and its way back.
  *

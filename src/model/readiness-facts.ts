@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Parses src/host/read-readiness.sh output ("key<TAB>value" lines). */
 
 import type { Bootloader } from "./kernel-args.ts";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Host readiness: can this host pass devices through, and if not, what to do.
  * Every check has a status, the evidence it was judged on, and advice. */
 

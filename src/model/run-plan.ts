@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Runs a plan through the executor: each step, then its checks; on the first
  * failure, the rollbacks of every step done so far (the failing one included,
  * it may have half happened), latest first; then a check that every device is
@@ -254,7 +255,10 @@ async function sriovResult(channel: ExecutorChannel, plan: Plan): Promise<SriovR
         return undefined;
     const { pf, numVfsBefore } = plan.sriov;
     const state = await readSriov(channel, pf);
-    return { pf, numVfs: state.numVfs, vfs: state.vfs, expected: numVfsBefore, restored: state.numVfs === numVfsBefore && state.vfs.length === numVfsBefore };
+    return {
+        pf, numVfs: state.numVfs, vfs: state.vfs, expected: numVfsBefore,
+        restored: state.numVfs === numVfsBefore && state.vfs.length === numVfsBefore,
+    };
 }
 
 export async function runPlan(plan: Plan, channel: ExecutorChannel,

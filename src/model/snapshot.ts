@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The host snapshot: what sysfs says about every PCI function at one moment. */
 
 import { compareAddresses, type PciAddress } from "./pci-address.ts";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The model produces user-visible text but must not import cockpit: callers
  * pass cockpit.gettext/format in (src/app/translate.ts), tests pass identity. */
 
@@ -12,3 +13,7 @@ export function format(template: string, ...args: (string | number)[]): string {
 }
 
 export const identity: Gettext = message => message;
+
+/** Marks a msgid for the catalogue (make po/passthrough.pot) where it is defined;
+ * the UI translates it where it shows it, with _(value). */
+export const N_ = (message: string): string => message;

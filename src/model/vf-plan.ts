@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Plans that change the number of SR-IOV virtual functions (VFs) of a
  * physical function (PF), following the kernel's rules (REFERENCE.md section 2,
  * Documentation/PCI/pci-iov-howto.rst):
@@ -170,12 +171,10 @@ export function planVfCount(snapshot: HostSnapshot, pf: PciAddress, opts: VfCoun
                         [{ kind: "vf-count", address: pf, count: target }],
                         [{ kind: "set-numvfs", address: pf, count: 0 }]));
         if (!opts.autoprobe)
-            notes.push(_("The new VFs are created without a driver (sriov_drivers_autoprobe = 0): nothing on the host takes them, " +
-                         "so they are ready for passthrough."));
+            notes.push(_("The new VFs are created without a driver (sriov_drivers_autoprobe = 0): nothing on the host takes them, so they are ready for passthrough."));
         if (prepare) {
             steps.push(step(_, "prepare-vfs", { kind: "prepare-vfs", pf, count: target }, [], []));
-            notes.push(_("The new VFs are bound to vfio-pci with driver_override, one by one: their addresses are read from the " +
-                         "physical function's virtfn links once they exist."));
+            notes.push(_("The new VFs are bound to vfio-pci with driver_override, one by one: their addresses are read from the physical function's virtfn links once they exist."));
         }
     }
 

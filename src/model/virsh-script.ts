@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "View automation script": the same change as virsh commands a user can
  * paste into a shell. Every data value is single-quoted; XML goes in a quoted
  * heredoc (no expansion) whose delimiter cannot occur in the XML. */

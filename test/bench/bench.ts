@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* `make bench`: the reader, the model, the table and the bundle at 64, 512
  * and 4,096 PCI functions, against the floor and the peers (issue 7).
  * Prints a table with PASS/FAIL per budget and writes docs/PERFORMANCE.md.
@@ -201,7 +202,8 @@ function benchSize(size: number, work: string, floorBin: string, pciIdsText: str
         output,
         result: {
             size, stats, processes, execs,
-            readerMs: median(times.reader), floorMs: median(times.floor), lspciMs: median(times.lspci), grepMs: median(times.grep), lspciDevices,
+            readerMs: median(times.reader), floorMs: median(times.floor), lspciMs: median(times.lspci), grepMs: median(times.grep),
+            lspciDevices,
             outputKb: Buffer.byteLength(output) / 1024,
             parseMs: median(parse), rowsMs: median(rows), functionsParsed,
         },

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A stand-in for the global `cockpit` that Cockpit's shell provides: only
  * what the table and its row actions use, with cockpit.js's own gettext/format semantics (no
  * translation, "$0" placeholders). Imported before any app module, because
- * pkg/lib/cockpit.ts reads window.cockpit when it is first imported. */
+ * src/cockpit-global.js reads window.cockpit when it is first imported. */
 
 const format = (template: string, ...args: unknown[]): string =>
     template.replace(/\$([0-9]+)/g, (_m, i: string) => String(args[Number(i)] ?? ""));

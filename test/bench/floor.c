@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The floor of `make bench` (issue 7): one process that reads every file the
  * reader needs, and nothing else, as cheaply as the kernel allows.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Synthetic hosts for the benchmark: a dual-socket server whose PCI function
  * count is dominated, as on real big hosts, by SR-IOV virtual functions.
  *
@@ -116,7 +117,7 @@ export function makeHost(total: number): FakeFunction[] {
     const vfTotal = left - cards * perCardFixed;
     const pfCount = cards * 2;
 
-    let nextBus = [0x10, 0x90]; // per socket
+    const nextBus = [0x10, 0x90]; // per socket
     let netIndex = 1;
     for (let c = 0; c < cards; c++) {
         const socket = c % 2;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Renders the real DeviceTable with a big snapshot in headless Chromium and
  * returns the page's own performance measures (see ui-entry.tsx). */
 
@@ -5,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { cockpitGlobalPlugin } from "../../tools/esbuild-cockpit-global.js";
 import { buildWithoutUnusedCss } from "../../tools/esbuild-unused-css.js";
 import type { UiTimings } from "./ui-entry.tsx";
 
@@ -24,6 +26,7 @@ export async function buildPage(dir: string): Promise<string> {
         assetNames: "assets/[name]-[hash]",
         define: { "process.env.NODE_ENV": JSON.stringify("production") },
         logLevel: "warning",
+        plugins: [cockpitGlobalPlugin],
     });
     const html = path.join(dir, "index.html");
     fs.writeFileSync(html, `<!DOCTYPE html>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The UI benchmark page: the real DeviceTable, fed a reader output of a
  * synthetic host, timed with performance marks. Driven by test/bench/ui-bench.ts.
  * Rows carry what PassthroughPage gives them: the kebab actions, the
@@ -69,7 +70,8 @@ async function run(readerOutput: string, pciIdsText: string, filters: string[]):
     createRoot(container).render(
         <Committed>
             <DeviceTable rows={rows} usage={new Map()} groups={groups} actions={actions}
-                         primaryAction={row => <DeviceAction fn={row.fn} onPrepare={() => {}} onReturn={() => {}} superuser={true} blocked={null} />}
+                         primaryAction={row => (
+                             <DeviceAction fn={row.fn} onPrepare={() => {}} onReturn={() => {}} superuser={true} blocked={null} />)}
                          labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />
         </Committed>);
     await painted();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* One test VM and one logged-in browser shared by every browser suite:
  * booting under TCG costs ~20-60 s, so suites reuse it and reboot only
  * where a test is about reboots. */

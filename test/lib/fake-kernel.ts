@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A model of the kernel's PCI binding rules behind the executor protocol, to
  * test run-plan.ts's decisions (checks, rollbacks, refusals) where a fake
  * sysfs tree cannot: writing a file there binds nothing. The rules follow
@@ -23,7 +24,7 @@ export interface KernelDevice {
     /** The host driver whose ID table matches this device. */
     native: string | null;
     /** Drivers whose probe fails for this device, with the errno text. */
-    probeFails?: Record<string, string>;
+    probeFails?: Record<string, string> | undefined;
     /** Unbinding it fails with this text (e.g. a hung device). */
     unbindFails?: string;
     /** A PF. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Writes a fake sysfs tree that read-sysfs.sh (and lspci -A linux-sysfs) can
  * read: the same files and symlinks a kernel shows, for hardware we do not
  * have (a Kunpeng host, a 4,096-function server). */
@@ -13,7 +14,7 @@ export interface FakeFunction {
     subsystemDevice?: number;
     classCode: number;
     revision?: number;
-    driver?: string;
+    driver?: string | undefined;
     iommuGroup?: number;
     numaNode?: number;
     /** Parent bridge address: the function's directory is nested under it, as in /sys/devices. */

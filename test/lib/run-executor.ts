@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Runs the plugin's own executor script (src/host/executor.sh) the way
  * cockpit.script does (/bin/sh -c script -- args), against fake roots, and
  * talks its line protocol: the unit tests drive exactly what the page drives. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Runs the plugin's own reader script (src/host/read-sysfs.sh) the way
  * cockpit.script does, against any sysfs root: the unit tests and the
  * benchmark read exactly what the page reads. */

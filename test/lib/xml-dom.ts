@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Node has no DOMParser/XMLSerializer; the browser does. Install @xmldom/xmldom's
  * as the globals so src/model code runs unchanged in tests.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The privileged executor (src/host/executor.sh) run with /bin/sh against a
  * fake sysfs tree. Writing to a regular file binds nothing, so these tests
  * check what is written, what is read, and above all what is refused: every

@@ -51,7 +51,9 @@ const withVfs = (n: number): FakeFunction[] => {
     const vfs = Array.from({ length: n }, (_v, i) => `0000:00:04.${i + 1}`);
     return [
         ...base().map(f => f.address === PF ? { ...f, vfs, autoprobe: false } : f),
-        ...vfs.map((address, i): FakeFunction => ({ address, vendor: 0x1b36, device: 0x0010, classCode: 0x010802, iommuGroup: 10 + i, physfn: PF })),
+        ...vfs.map((address, i): FakeFunction => ({
+            address, vendor: 0x1b36, device: 0x0010, classCode: 0x010802, iommuGroup: 10 + i, physfn: PF,
+        })),
     ];
 };
 const change = (host: FakeFunction[], address: string, patch: Partial<FakeFunction>) =>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* parseSnapshot at scale and in the corners its fast loop must not cut:
  * the benchmark's 512-function host, read by read-sysfs.sh, against the
  * host it was generated from; records in any order; odd values. */
@@ -31,7 +32,10 @@ function expected(fn: FakeFunction): PciFunction {
         iommuGroup: fn.iommuGroup ?? null,
         numaNode: fn.numaNode !== undefined && fn.numaNode >= 0 ? fn.numaNode : null,
         sriov: fn.sriovTotalVfs
-            ? { totalVfs: fn.sriovTotalVfs, numVfs: fn.vfs?.length ?? 0, driversAutoprobe: fn.autoprobe !== false, vfs: (fn.vfs ?? []).map(at) }
+            ? {
+                totalVfs: fn.sriovTotalVfs, numVfs: fn.vfs?.length ?? 0, driversAutoprobe: fn.autoprobe !== false,
+                vfs: (fn.vfs ?? []).map(at),
+            }
             : null,
         physfn: fn.physfn ? at(fn.physfn) : null,
         netInterfaces: [...fn.net ?? []].sort(),

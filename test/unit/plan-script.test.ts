@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The "View automation script": it must do what the button does. */
 
 import assert from "node:assert/strict";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The snapshot fixture captured from the test VM: read-sysfs.sh run in the
  * guest (Debian 12, q35, emulated Intel IOMMU) and saved as it printed. */
 

@@ -1,6 +1,8 @@
-/* Every user-visible string in src/ and pkg/ has a zh_CN translation.
- * The msgids are found with the TypeScript parser, not regular expressions,
- * so escapes, multi-line calls and comments are handled the way JS does. */
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Every user-visible string in src/ has a zh_CN translation, checked against
+ * the catalogue template that `make po/passthrough.pot` writes (tools/po-extract.ts,
+ * which reads the sources with the TypeScript parser): a gettext call whose text
+ * cannot be extracted fails here, and so does a msgid without a translation. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -8,74 +10,12 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import gettextParser, { type PoEntry } from "gettext-parser";
-import ts from "typescript";
+import Jed from "jed";
+
+import { extractMsgids, extractTree, potText } from "../../tools/po-extract.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PO_FILE = path.join(root, "po/zh_CN.po");
-
-interface Msg {
-    msgctxt: string;
-    msgid: string;
-    msgid_plural?: string;
-    where: string;
-}
-
-/** The literal text of a plain string literal; null for anything else
- * (template literals, variables, concatenations are not msgids). */
-function literal(node: ts.Expression | undefined): string | null {
-    return node !== undefined && ts.isStringLiteral(node) ? node.text : null;
-}
-
-/** Name of the function called: "_" for _(...), "gettext" for cockpit.gettext(...). */
-function calleeName(call: ts.CallExpression): string | null {
-    const e = call.expression;
-    if (ts.isIdentifier(e))
-        return e.text;
-    if (ts.isPropertyAccessExpression(e))
-        return e.name.text;
-    return null;
-}
-
-export function extractMsgids(source: string, fileName: string): Msg[] {
-    const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true,
-                                   fileName.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
-    const found: Msg[] = [];
-    const where = (n: ts.Node) => `${fileName}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`;
-    const visit = (node: ts.Node): void => {
-        if (ts.isCallExpression(node)) {
-            const name = calleeName(node);
-            const args = node.arguments;
-            if (name === "_" || name === "gettext") {
-                // gettext(message) or cockpit.gettext(context, message)
-                const [ctx, msg] = args.length >= 2 ? [literal(args[0]), literal(args[1])] : ["", literal(args[0])];
-                if (ctx !== null && msg !== null)
-                    found.push({ msgctxt: ctx, msgid: msg, where: where(node) });
-            } else if (name === "ngettext") {
-                // ngettext(singular, plural, n) or ngettext(context, singular, plural, n)
-                const [ctx, s, p] = args.length >= 4
-                    ? [literal(args[0]), literal(args[1]), literal(args[2])]
-                    : ["", literal(args[0]), literal(args[1])];
-                if (ctx !== null && s !== null && p !== null)
-                    found.push({ msgctxt: ctx, msgid: s, msgid_plural: p, where: where(node) });
-            }
-        }
-        ts.forEachChild(node, visit);
-    };
-    visit(sf);
-    return found;
-}
-
-function sourceFiles(dir: string): string[] {
-    return (fs.readdirSync(path.join(root, dir), { recursive: true }) as string[])
-        .filter(f => /\.tsx?$/.test(f))
-        .map(f => path.join(dir, f))
-        .sort();
-}
-
-function extractAll(): Msg[] {
-    return ["src", "pkg"].flatMap(sourceFiles)
-        .flatMap(f => extractMsgids(fs.readFileSync(path.join(root, f), "utf8"), f));
-}
 
 /** PO string escapes (\" \\ \n \t ...) undone. */
 function unescapePo(s: string): string {
@@ -120,8 +60,14 @@ function placeholders(s: string): string {
 
 const isFuzzy = (e: PoEntry) => (e.comments?.flag ?? "").split(",").some(f => f.trim() === "fuzzy");
 
+/** The catalogue template as `make po/passthrough.pot` writes it, read back. */
+function catalogue(): PoEntry[] {
+    const pot = gettextParser.po.parse(potText(extractTree(root).msgs));
+    return Object.values(pot.translations).flatMap(c => Object.values(c)).filter(e => e.msgid !== "");
+}
+
 describe("msgid extraction", () => {
-    test("unescapes JS string literals and skips what is not a msgid", () => {
+    test("unescapes JS string literals, and reports text built at run time", () => {
         const src = [
             `const a = _("Say \\"hi\\"");`,
             `const b = _('It\\'s a \\\\ backslash');`,
@@ -134,21 +80,29 @@ describe("msgid extraction", () => {
             `// _("in a comment")`,
             `const h = "_(\\"in a string\\")";`,
             `const i = cockpit.gettext("ctx", "With context");`,
+            `const j = _("Two " +`,
+            `            "halves");`,
+            `const k = { label: N_("Marked here, translated elsewhere") };`,
         ].join("\n");
-        assert.deepEqual(extractMsgids(src, "x.tsx").map(({ where: _w, ...m }) => m), [
+        const { msgs, unextractable } = extractMsgids(src, "x.tsx");
+        assert.deepEqual(msgs.map(({ where: _w, ...m }) => m), [
             { msgctxt: "", msgid: `Say "hi"` },
             { msgctxt: "", msgid: `It's a \\ backslash` },
             { msgctxt: "", msgid: "$0 device", msgid_plural: "$0 devices" },
             { msgctxt: "", msgid: "Multi-line \u00e9 call" },
             { msgctxt: "ctx", msgid: "With context" },
+            { msgctxt: "", msgid: "Marked here, translated elsewhere" },
         ]);
+        assert.deepEqual(unextractable.map(u => u.split(":")[1]), ["3", "4", "12"]);
     });
 
-    test("finds the strings of this project", () => {
-        const ids = new Set(extractAll().map(m => m.msgid));
+    test("finds the strings of this project, and no text built inside a gettext call", () => {
+        const { msgs, unextractable } = extractTree(root);
+        const ids = new Set(msgs.map(m => m.msgid));
         assert.ok(ids.size > 100, `only ${ids.size} msgids found`);
-        for (const known of ["Device passthrough", "$0 device", "IOMMU group"])
+        for (const known of ["Device passthrough", "$0 device", "IOMMU group", "QEMU/KVM, x86_64 (q35)"])
             assert.ok(ids.has(known), `"${known}" not extracted`);
+        assert.deepEqual(unextractable, []);
     });
 
     test("reads duplicate keys from raw PO text", () => {
@@ -170,19 +124,35 @@ describe("po/zh_CN.po", () => {
         assert.deepEqual([...dups].map(k => k.replace("\u0004", " | ")), []);
     });
 
-    test("translates every msgid used in src/ and pkg/", () => {
-        const missing = new Map<string, string>();
-        for (const m of extractAll()) {
-            const e = po.translations[m.msgctxt]?.[m.msgid];
+    test("translates every msgid of the catalogue template", () => {
+        const missing: string[] = [];
+        for (const m of catalogue()) {
+            const e = po.translations[m.msgctxt ?? ""]?.[m.msgid];
             const problem = !e ? "missing"
                 : isFuzzy(e) ? "fuzzy"
                     : e.msgstr.length === 0 || e.msgstr.some(s => s === "") ? "empty"
-                        : (e.msgid_plural ?? null) !== (m.msgid_plural ?? null) ? `msgid_plural should be ${JSON.stringify(m.msgid_plural ?? null)}`
+                        : (e.msgid_plural ?? null) !== (m.msgid_plural ?? null)
+                            ? `msgid_plural should be ${JSON.stringify(m.msgid_plural ?? null)}`
                             : null;
-            if (problem && !missing.has(m.msgid))
-                missing.set(m.msgid, `${JSON.stringify(m.msgid)} (${problem}; ${m.where})`);
+            if (problem)
+                missing.push(`${JSON.stringify(m.msgid)} (${problem}; ${m.comments?.reference?.split("\n")[0]})`);
         }
-        assert.equal(missing.size, 0, `${missing.size} msgids without a zh_CN translation:\n  ${[...missing.values()].join("\n  ")}`);
+        assert.equal(missing.length, 0, `${missing.length} msgids without a zh_CN translation:\n  ${missing.join("\n  ")}`);
+    });
+
+    test("names where each msgid is used (make update-po): Cockpit's po plugin keeps only those", () => {
+        const stale = catalogue().filter(m => {
+            const e = po.translations[m.msgctxt ?? ""]?.[m.msgid];
+            return e && !(e.comments?.reference ?? "").split(/\s/).some(r => r.startsWith("src/"));
+        });
+        assert.deepEqual(stale.map(m => m.msgid), [], "run make update-po");
+    });
+
+    test("has a plural rule in its header that Cockpit's po plugin accepts", () => {
+        const rule = po.headers["Plural-Forms"];
+        assert.ok(rule, "no Plural-Forms header");
+        assert.doesNotThrow(() => Jed.PF.parse(rule));
+        assert.equal(po.headers.Language, "zh_CN");
     });
 
     test("keeps the $N placeholders of every msgid", () => {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* SR-IOV: VF count plans, their run against a model of the kernel's
  * sriov_numvfs rules, the executor's SR-IOV operations on a fake sysfs tree,
  * and the VF count kept after reboot. */
@@ -181,12 +182,14 @@ describe("planVfCount", () => {
         const snap = snapshotOf(nvmeHost(0, false));
         assert.deepEqual(shape(planVfCount(snap, PF, { ...defaults, count: 2, keepAfterReboot: true })).at(-1),
                          "persist-vfs 2 0 |  | unpersist-vfs");
-        assert.deepEqual(shape(planVfCount(snap, PF, { ...defaults, count: 2, keepAfterReboot: true, kept: { count: 3, autoprobe: true } })).at(-1),
-                         "persist-vfs 2 0 |  | persist-vfs 3 1");
+        assert.deepEqual(
+            shape(planVfCount(snap, PF, { ...defaults, count: 2, keepAfterReboot: true, kept: { count: 3, autoprobe: true } })).at(-1),
+            "persist-vfs 2 0 |  | persist-vfs 3 1");
         const snap2 = snapshotOf(nvmeHost(2, false));
         assert.deepEqual(shape(planVfCount(snap2, PF, { ...defaults, count: 2, kept: { count: 2, autoprobe: false } })),
                          ["unpersist-vfs |  | persist-vfs 2 0"]);
-        assert.deepEqual(shape(planVfCount(snap2, PF, { ...defaults, count: 2, keepAfterReboot: true, kept: { count: 2, autoprobe: false } })), []);
+        assert.deepEqual(
+            shape(planVfCount(snap2, PF, { ...defaults, count: 2, keepAfterReboot: true, kept: { count: 2, autoprobe: false } })), []);
     });
 
     test("a running VM using an existing VF blocks its removal; a shut-off one is named", () => {

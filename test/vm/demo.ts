@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Boots the test VM with the built plugin installed, for trying it by hand:
 //   npx tsx test/vm/demo.ts [dist]      (then open the printed URL; Ctrl-C stops it)
 // PASSTHROUGH_HOST picks the kind of host (hosts.ts; `make demo HOST=aarch64`).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A throw-away Debian 12 test host in QEMU (TCG, no KVM needed) with an
 // emulated IOMMU (Intel VT-d on x86_64, SMMUv3 on aarch64), two e1000e NICs
 // and an SR-IOV NVMe: real kernel semantics for the plugin's sysfs, vfio and
@@ -107,6 +108,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 function tail(file: string, lines = 40): string {
     if (!existsSync(file)) return '(no serial log)';
     // Without systemd's colour codes, which make test logs unreadable.
+    // eslint-disable-next-line no-control-regex -- removing the console's colour escapes is the point
     return readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(-lines).join('\n');
 }
 

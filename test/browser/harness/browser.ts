@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Playwright helpers for driving Cockpit in the test VM (test/vm/machine.ts)
 // with Debian's Chromium; playwright-core never downloads a browser.
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -3,6 +3,7 @@
 // contrast against what is really behind them is under `minimum`. Elements
 // that are disabled are left out (PatternFly dims them on purpose).
 // `fallback` is the colour behind the page's iframe, from the shell.
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- the file's value is this expression
 (([fallback, minimum]) => {
     const parse = c => {
         const m = (c.match(/[\d.]+/g) || []).map(Number);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Prepare for passthrough / Return to host in the test VM (issue 4), checked
  * in the guest's sysfs. Persistence across reboots is in persistence.ts. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The inventory lists exactly what the guest's sysfs holds. */
 
 import assert from "node:assert/strict";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A boot without the emulated IOMMU (issue 3): "Not ready", and the
  * kernel-argument fix writes the bootloader configuration. Last suite: it
  * leaves the guest without an IOMMU. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Keep after reboot" for bindings (issue 4): a real reboot of the same disk. */
 
 import assert from "node:assert/strict";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Host readiness and device safety in the test VM (issue 3), without reboots.
  * The boot without the emulated IOMMU is in no-iommu.ts, the last suite. */
 

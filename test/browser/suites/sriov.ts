@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* SR-IOV on the guest's QEMU NVMe at 00:04.0 (sriov_totalvfs 4): the
  * "Configure VFs" dialog, nested VF rows, preparing and returning a VF, the
  * count kept after reboot; each outcome checked in the guest's sysfs. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* VMs through libvirt in the test VM: define a shut-off type='qemu' domain,
  * assign the e1000e at 00:02.0 from the UI, start it, hot plug, hot unplug
  * (the nested guest has no OS, so the device stays until the domain stops),

@@ -1,18 +1,20 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Domains of both connections, and the changes this page makes to them.
  *
- * Two backends with one shape: libvirt-dbus for qemu:///system (live attach),
- * virsh processes for stratovirt:///system (stored definition only: dumpxml
- * --inactive, edit, define). Every change re-reads the domain first (stop if it
- * changed since the dialog read it), and reads it back afterwards to verify. */
+ * The decisions live here, against the Backend interface; the two adapters that
+ * talk to libvirt are in host/libvirt-backends.ts (libvirt-dbus for
+ * qemu:///system with live attach, virsh processes for stratovirt:///system,
+ * stored definition only: dumpxml --inactive, edit, define). Every change
+ * re-reads the domain first (stop if it changed since the dialog read it), and
+ * reads it back afterwards to verify. test/unit/domains.test.ts runs it against
+ * an in-memory backend. */
 
-import * as dbus from "../host/libvirt-dbus.ts";
-import * as virsh from "../host/virsh.ts";
-import { assignCapabilities, type Connection, type DomainInfo, type DomainState } from "../model/assignments.ts";
+import { assignCapabilities, type Connection, type DomainInfo, type DomainState } from "./assignments.ts";
 import {
     canonicalXml, hostdevElementXml, insertDevices, listPciHostdevs, removeHostdev, type DomainHostdev,
-} from "../model/domain-xml.ts";
-import type { PciAddress } from "../model/pci-address.ts";
-import { CONNECTION_URIS } from "../model/virsh-script.ts";
+} from "./domain-xml.ts";
+import type { PciAddress } from "./pci-address.ts";
+import { format, identity, type Gettext } from "./translate.ts";
 
 export interface DomainRecord extends DomainInfo {
     uuid: string;
@@ -41,65 +43,6 @@ export interface Backend {
     create(xml: string): Promise<void>;
     /** The ref of a domain by name, after define/create. */
     refByName(name: string): Promise<string | null>;
-}
-
-export function dbusBackend(): Backend {
-    return {
-        connection: "qemu",
-        uri: CONNECTION_URIS.qemu,
-        liveAttach: true,
-        listRefs: () => dbus.listDomainPaths(),
-        info: async path => {
-            const [props, state] = await Promise.all([dbus.getDomainProps(path), dbus.getDomainState(path)]);
-            return {
-                uuid: props.uuid,
-                name: props.name,
-                state: state === dbus.VIR_DOMAIN_RUNNING ? "running" : state === dbus.VIR_DOMAIN_SHUTOFF ? "shut off" : "other",
-                persistent: props.persistent,
-            };
-        },
-        readXml: (path, inactive) => dbus.getDomainXml(path, inactive),
-        attach: (path, xml, flags) => dbus.attachDevice(path, xml, flags),
-        detach: (path, xml, flags) => dbus.detachDevice(path, xml, flags),
-        define: async xml => { await dbus.defineXml(xml) },
-        create: async xml => { await dbus.createXml(xml) },
-        refByName: async name => {
-            for (const path of await dbus.listDomainPaths()) {
-                if ((await dbus.getDomainProps(path)).name === name)
-                    return path;
-            }
-            return null;
-        },
-    };
-}
-
-/** The StratoVirt path. `uri` is a parameter so the same code is tested against qemu:///system. */
-export function virshBackend(connection: Connection, uri: string): Backend {
-    return {
-        connection,
-        uri,
-        liveAttach: false,
-        listRefs: () => virsh.listDomainUuids(uri),
-        info: async uuid => {
-            const i = await virsh.getDomainInfo(uri, uuid);
-            return {
-                uuid, name: i.name, persistent: i.persistent,
-                state: i.state === "running" ? "running" : i.state === "shut off" ? "shut off" : "other",
-            };
-        },
-        readXml: (uuid, inactive) => virsh.getDomainXml(uri, uuid, inactive),
-        attach: (uuid, xml, flags) => virsh.attachDevice(uri, uuid, xml, flags),
-        detach: (uuid, xml, flags) => virsh.detachDevice(uri, uuid, xml, flags),
-        define: xml => virsh.defineXml(uri, xml),
-        create: xml => virsh.createXml(uri, xml),
-        refByName: async name => {
-            for (const uuid of await virsh.listDomainUuids(uri)) {
-                if ((await virsh.getDomainInfo(uri, uuid)).name === name)
-                    return uuid;
-            }
-            return null;
-        },
-    };
 }
 
 export async function loadDomain(backend: Backend, ref: string): Promise<DomainRecord> {
@@ -146,7 +89,38 @@ export class DomainChangedError extends Error {
     }
 }
 
-export class VerifyError extends Error {}
+/** libvirt said yes, but reading back shows otherwise. The English message is for logs;
+ * the page shows verifyErrorText(), through the catalogue. */
+export type VerifyProblem =
+    | { kind: "not-added"; addresses: readonly PciAddress[] }
+    | { kind: "not-removed"; address: PciAddress }
+    | { kind: "no-domain"; name: string }
+    | { kind: "created-without"; name: string; addresses: readonly PciAddress[] };
+
+export class VerifyError extends Error {
+    readonly problem: VerifyProblem;
+    constructor(problem: VerifyProblem) {
+        super(verifyErrorText(problem, identity));
+        this.problem = problem;
+    }
+}
+
+export function verifyErrorText(problem: VerifyProblem, _: Gettext): string {
+    switch (problem.kind) {
+    case "not-added":
+        return format(_("libvirt accepted the change, but $0 is not in the VM's XML."), problem.addresses.join(", "));
+    case "not-removed":
+        return format(_("libvirt accepted the change, but $0 is still in the VM's stored definition."), problem.address);
+    case "no-domain":
+        return format(_("libvirt accepted the XML, but there is no VM named $0."), problem.name);
+    case "created-without":
+        return format(_("The VM $0 exists, but $1 is not in its XML."), problem.name, problem.addresses.join(", "));
+    default: {
+        const never: never = problem;
+        throw new Error(`unknown verify problem ${JSON.stringify(never)}`);
+    }
+    }
+}
 
 async function checkUnchanged(backend: Backend, d: DomainRecord, baseline: DomainBaseline): Promise<DomainRecord> {
     const fresh = await loadDomain(backend, d.ref);
@@ -194,7 +168,7 @@ export async function assignDevices(backend: Backend, d: DomainRecord, baseline:
     const missing = req.addresses.filter(a =>
         (req.config && !after.inactiveHostdevs.includes(a)) || (req.live && !after.liveHostdevs.includes(a)));
     if (missing.length > 0)
-        throw new VerifyError(`libvirt accepted the change, but ${missing.join(", ")} is not in the VM's XML.`);
+        throw new VerifyError({ kind: "not-added", addresses: missing });
 }
 
 /** Functions attached before a later one failed: take them out again so a card is never half-assigned. */
@@ -247,7 +221,7 @@ export async function unassignDevice(backend: Backend, d: DomainRecord, address:
     const after = await loadDomain(backend, d.ref);
     const configRemoved = after.inactiveXml === null || !after.inactiveHostdevs.includes(address);
     if (inConfig && !configRemoved)
-        throw new VerifyError(`libvirt accepted the change, but ${address} is still in the VM's stored definition.`);
+        throw new VerifyError({ kind: "not-removed", address });
     const stillLive = after.state !== "shut off" && after.liveHostdevs.includes(address);
     const live = !inLive ? "none" : !backend.liveAttach ? "stays" : stillLive ? "pending" : "removed";
     return { configRemoved, live };
@@ -264,11 +238,11 @@ export async function createDomain(backend: Backend, xml: string, name: string, 
         await backend.create(xml);
     const ref = await backend.refByName(name);
     if (!ref)
-        throw new VerifyError(`libvirt accepted the XML, but there is no VM named ${name}.`);
+        throw new VerifyError({ kind: "no-domain", name });
     const record = await loadDomain(backend, ref);
     const have = mode === "define" ? record.inactiveHostdevs : record.liveHostdevs;
     const missing = addresses.filter(a => !have.includes(a));
     if (missing.length > 0)
-        throw new VerifyError(`The VM ${name} exists, but ${missing.join(", ")} is not in its XML.`);
+        throw new VerifyError({ kind: "created-without", name, addresses: missing });
     return ref;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A button for an action that needs administrative access: in limited access
  * it stays visible but disabled, and says why (tooltip and aria-description). */
 
