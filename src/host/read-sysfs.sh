@@ -15,7 +15,8 @@
 # Argument: the sysfs root (/sys; benchmarks and tests point it at a copy).
 #
 # Output, one record per line, parsed by src/model/parse-snapshot.ts:
-#   L <TAB> path <TAB> link target   for driver, iommu_group, physfn, virtfnN and class/{net,block} entries
+#   L <TAB> path <TAB> link target   for driver, iommu_group, physfn, virtfnN and class/{net,block} entries,
+#                                    and ./<address> itself (its target names the upstream bridge)
 #   F <TAB> path                     for presence-only files (reset)
 #   path:value                       for file contents (grep -H; the path has no colon after its last slash)
 root=${1:-/sys}
@@ -31,8 +32,9 @@ grep -r -H -s --exclude-dir='*[!/]' \
 for class in net block; do
     [ -d "$root/class/$class" ] && set -- "$@" "$root/class/$class/"
 done
-links=$(find "$@" -mindepth 1 -maxdepth 1 \( \
-    \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' -o -path '*/class/*' \) \
+links=$(find . "$@" -mindepth 1 -maxdepth 1 \( \
+    \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' -o -path '*/class/*' \
+                 -o -path './*:*' ! -path './*/*' \) \
        -printf 'L\t%p\t%l\n' \) -o \
     \( -name reset -printf 'F\t%p\n' \) \))
 wait
