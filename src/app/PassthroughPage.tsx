@@ -11,6 +11,7 @@ import cockpit from "cockpit";
 import { useDialogs } from "../../pkg/lib/dialogs.tsx";
 import { useSuperuser } from "../../pkg/lib/superuser.ts";
 import { indexAssignments } from "../model/assignments.ts";
+import { deviceNotes, kernelArgsFix } from "../model/device-notes.ts";
 import { analyzeHostUsage } from "../model/host-usage.ts";
 import { inventoryRows, type InventoryRow } from "../model/inventory.ts";
 import { iommuGroups } from "../model/iommu-groups.ts";
@@ -24,6 +25,7 @@ import { AssignDialog } from "./AssignDialog.tsx";
 import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
 import { DeviceAction } from "./DeviceActions.tsx";
 import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
+import { KernelArgsDialog } from "./KernelArgsDialog.tsx";
 import { PrepareDialog, type HostUsage } from "./PrepareDialog.tsx";
 import { rememberedDrivers } from "./remembered-drivers.ts";
 import { ReturnDialog } from "./ReturnDialog.tsx";
@@ -80,6 +82,17 @@ export const PassthroughPage = () => {
     const assignments = useMemo(() => indexAssignments(allDomains(domains), snapshot), [domains, snapshot]);
     const names = useMemo(() => new Map(rows.map(r => [r.address, r.name])), [rows]);
     const deviceName = useCallback((a: PciAddress) => names.get(a) ?? "", [names]);
+
+    const cmdline = readiness.status === "ready" ? readiness.facts.cmdline : undefined;
+    const notesFor = useCallback((fn: PciFunction) => snapshot ? deviceNotes(snapshot, fn, { cmdline }) : [], [snapshot, cmdline]);
+    // The boot display's framebuffer arguments go through the same fix as the IOMMU arguments.
+    const openKernelArgs = (args: string[]) => {
+        if (readiness.status !== "ready")
+            return;
+        const fix = kernelArgsFix(readiness.facts, args);
+        if (fix)
+            Dialogs.show(<KernelArgsDialog fix={fix} currentDefaultGrub={readiness.facts.defaultGrub} onDone={refreshAll} />);
+    };
 
     const refreshAll = () => { refreshReadiness(); refreshSnapshot() };
     const afterVmChange = () => { refreshDomains(); refreshSnapshot() };
@@ -172,7 +185,9 @@ export const PassthroughPage = () => {
                                 {state.status === "ready" &&
                                     <DeviceTable rows={rows} usage={usage} groups={groups} actions={actions}
                                                  primaryAction={row => <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn} superuser={superuser} />}
-                                                 labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />}
+                                                 labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]}
+                                                 notes={notesFor}
+                                                 onKernelArgs={readiness.status === "ready" && superuser !== false ? openKernelArgs : undefined} />}
                             </CardBody>
                         </Card>
                     </StackItem>

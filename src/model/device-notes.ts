@@ -3,13 +3,27 @@
  * the host's console owns it (boot VGA), and why its IOMMU group is shared.
  * Pure: the device table's details and the Assign dialog show these notes. */
 
+import { addArgsToDefaultGrub, missingArgs, parseCmdline } from "./kernel-args.ts";
 import { addressParts, type PciAddress } from "./pci-address.ts";
 import { isBridge } from "./pci-class.ts";
 import type { HostSnapshot, PciFunction } from "./snapshot.ts";
+import type { Fix, ReadinessFacts } from "./readiness.ts";
 import { format, type Gettext } from "./translate.ts";
 
 /** Kernel arguments that keep the boot framebuffer (efifb/simplefb/vesafb) off the boot GPU's memory. */
 export const FRAMEBUFFER_ARGS = ["video=efifb:off", "initcall_blacklist=sysfb_init"];
+
+/** The existing kernel-argument fix for other arguments (the framebuffer's); null without a known bootloader
+ * or when the bootloader already has them all. */
+export function kernelArgsFix(facts: Pick<ReadinessFacts, "bootloader" | "defaultGrub" | "cmdline">, args: readonly string[]): Extract<Fix, { kind: "kernel-args" }> | null {
+    const missing = missingArgs(parseCmdline(facts.cmdline), args);
+    if (missing.length === 0 || facts.bootloader.kind === "unknown")
+        return null;
+    const newDefaultGrub = facts.bootloader.kind === "grub-default" ? addArgsToDefaultGrub(facts.defaultGrub ?? "", missing) : null;
+    if (facts.bootloader.kind === "grub-default" && newDefaultGrub === null)
+        return null;
+    return { kind: "kernel-args", args: missing, bootloader: facts.bootloader, newDefaultGrub };
+}
 
 /** Reset methods that reset only this function (kernel: drivers/pci/pci.c, pci_reset_fn_methods). */
 const OWN_RESETS = ["device_specific", "acpi", "flr", "af_flr", "pm"];
