@@ -9,6 +9,7 @@ import "./suites/binding.ts";
 import "./suites/vms.ts";
 import "./suites/sriov.ts";
 import "./suites/persistence.ts";
+import "./suites/surroundings.ts";
 import "./suites/no-iommu.ts";
 
 before(startSession, { timeout: 900_000 });
