@@ -98,7 +98,7 @@ describe("What surrounds a device", () => {
         const frame = await openPage();
         // Endpoints as the guest's sysfs has them: everything but PCI-to-PCI bridges (class 0x0604xx).
         const listing = await guest(`cd /sys/bus/pci/devices && for d in *; do echo "$d $(cat $d/class) $(cat $d/reset_method 2>/dev/null)"; done`);
-        const endpoints = listing.trim().split("\n").map(l => l.split(" ")).filter(([, cls]) => !/^0x060[479]/.test(cls));
+        const endpoints = listing.trim().split("\n").map(l => l.trim().split(/\s+/)).filter(([, cls]) => !/^0x060[479]/.test(cls));
         assert.ok(endpoints.length >= 10, `endpoints: ${endpoints.length}`);
         for (const [address, , ...methods] of endpoints) {
             const reset = (await details(frame, address)).locator('[data-field="reset"]');
