@@ -14,6 +14,13 @@ import { useDialogs } from "dialogs";
 import {
     assignCapabilities, domainKeyString, groupEndpoints, indexAssignments, type DomainKey,
 } from "../model/assignments.ts";
+import { cardFunctions, deviceNotes, numaMismatch } from "../model/device-notes.ts";
+import { recordsFor } from "../model/hardware-records.ts";
+import { checkMemoryLock, describeMemoryLock } from "../model/memory-lock.ts";
+import { vmResources } from "../model/vm-resources.ts";
+import { readMemAvailableKiB } from "../host/meminfo-reader.ts";
+import { NoteView } from "./DeviceDetails.tsx";
+import { gettext } from "./translate.ts";
 import { freeRootPortBuses, hostdevXml, insertDevices, planHostdevs, planNeedsColdPlug } from "../model/domain-xml.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
@@ -52,6 +59,8 @@ export const AssignDialog = ({
     const endpoints = useMemo(() => snapshot.functions.filter(f => !isBridge(f.classCode)), [snapshot]);
     const [address, setAddress] = useState<PciAddress | "">(initialAddress ?? endpoints[0]?.address ?? "");
     const [includeGroup, setIncludeGroup] = useState(true);
+    const [allFunctions, setAllFunctions] = useState(true);
+    const [memAvailable, setMemAvailable] = useState<number | null>(null);
     const [managed, setManaged] = useState(true);
     const [romBar, setRomBar] = useState<RomBar>("default");
     const [timing, setTiming] = useState<Timing>("now");
@@ -79,9 +88,23 @@ export const AssignDialog = ({
         return () => { current = false };
     }, [vmKey]);
 
-    const addresses = useMemo(
-        () => address === "" ? [] : includeGroup ? groupEndpoints(snapshot, address) : [address],
-        [snapshot, address, includeGroup]);
+    useEffect(() => { readMemAvailableKiB().then(setMemAvailable) }, []);
+
+    /* A multifunction card (a GPU and its HDMI audio, a dual-port NIC) goes as one
+     * unit: "All functions" is on by default when its functions share a group,
+     * which VFIO needs anyway; each function gets its hostdev on one guest slot. */
+    const card = useMemo(() => address === "" ? [] : cardFunctions(snapshot, address), [snapshot, address]);
+    const cardSharesGroup = card.length > 1 && card.every(f => f.iommuGroup !== null && f.iommuGroup === card[0].iommuGroup);
+    useEffect(() => { setAllFunctions(cardSharesGroup) }, [address, cardSharesGroup]);
+
+    const addresses = useMemo(() => {
+        if (address === "")
+            return [];
+        const set = new Set(includeGroup ? groupEndpoints(snapshot, address) : [address]);
+        if (allFunctions && card.length > 1)
+            card.forEach(f => set.add(f.address));
+        return [...set].sort();
+    }, [snapshot, address, includeGroup, allFunctions, card]);
 
     const caps = vm ? assignCapabilities(vm) : { config: false, live: false };
     const freeBuses = useMemo(() => {
@@ -98,6 +121,23 @@ export const AssignDialog = ({
     const liveAllowed = caps.live && !!backend?.liveAttach && !coldOnly;
     const live = liveAllowed && (timing === "now" || !caps.config);
     const config = caps.config;
+
+    const resources = useMemo(() => {
+        const xml = baseline?.inactiveXml ?? baseline?.liveXml ?? null;
+        try {
+            return xml ? vmResources(xml) : null;
+        } catch {
+            return null;
+        }
+    }, [baseline]);
+    const notes = useMemo(() => addresses.flatMap(a => {
+        const fn = snapshot.byAddress.get(a);
+        return fn ? deviceNotes(snapshot, fn, { vmNodes: resources?.numaNodes ?? null }).map(note => ({ address: a, note })) : [];
+    }), [addresses, snapshot, resources]);
+    // The device itself: every note; the rest of the group or card: only what needs attention.
+    const shownNotes = notes.filter(({ address: a, note }) =>
+        a === address || note.kind === "no-reset" || note.kind === "boot-vga" || numaMismatch(note));
+    const memoryLock = resources && memAvailable !== null ? checkMemoryLock(resources, memAvailable, addresses.length) : null;
 
     const index = useMemo(() => indexAssignments(candidates, snapshot), [candidates, snapshot]);
     const alreadyHere = vm ? addresses.filter(a => vm.liveHostdevs.includes(a) || vm.inactiveHostdevs.includes(a)) : [];
@@ -135,7 +175,9 @@ export const AssignDialog = ({
     const assign = () => {
         if (!vm || !backend || !baseline)
             return;
-        apply(() => assignDevices(backend, vm, baseline, { fragments, addresses, config, live }), onDone);
+        apply(() => assignDevices(backend, vm, baseline, {
+            fragments, addresses, config, live, records: config ? recordsFor(snapshot, addresses) : undefined,
+        }), onDone);
     };
 
     const vmHelp = !vm
@@ -182,7 +224,28 @@ export const AssignDialog = ({
                               description={addresses.length > 1
                                   ? cockpit.format(_("Assigns $0"), addresses.join(", "))
                                   : _("VFIO needs every device of a group in the same VM or unbound.")} />
+                    {card.length > 1 &&
+                        <Checkbox id="pt-assign-all-functions" isChecked={allFunctions} onChange={(_e, v) => setAllFunctions(v)}
+                                  label={_("All functions")}
+                                  description={cockpit.format(_("One hostdev per function of the card ($0), on one guest slot; function 0 is marked multifunction."),
+                                                              card.map(f => f.address).join(", "))} />}
                 </FormGroup>
+
+                {shownNotes.length > 0 &&
+                    <FormGroup label={_("About the device")} fieldId="pt-assign-notes">
+                        <div id="pt-assign-notes">
+                            {shownNotes.map(({ address: a, note }) =>
+                                <div key={`${a}-${note.kind}`}>
+                                    {a !== address && <span className="pt-note-address">{a}: </span>}
+                                    <NoteView note={note} address={a} />
+                                </div>)}
+                        </div>
+                    </FormGroup>}
+                {memoryLock && !memoryLock.fits &&
+                    <Alert id="pt-assign-memory" variant="warning" isInline
+                           title={describeMemoryLock(memoryLock, resources!.viommu, gettext).title}>
+                        {describeMemoryLock(memoryLock, resources!.viommu, gettext).body}
+                    </Alert>}
 
                 <FormGroup label={_("Binding")} role="radiogroup" fieldId="pt-assign-managed" isStack>
                     <Radio id="pt-assign-managed-yes" name="managed" isChecked={managed} onChange={() => setManaged(true)}

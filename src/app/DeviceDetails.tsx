@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The expanded part of a device row: what the host uses it for, its IOMMU
- * group and whether that group can be passed through now, reset support. */
+ * group and whether that group can be passed through now, reset support, and
+ * the notes about what surrounds it (NUMA node, boot display, shared group). */
 
-import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, List, ListItem } from "@patternfly/react-core";
+import { Button, HelperText, HelperTextItem, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, List, ListItem } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
+import { describeNote, type DeviceNote } from "../model/device-notes.ts";
 import type { DeviceUsage } from "../model/host-usage.ts";
 import { describeUsageReason } from "../model/host-usage.ts";
 import type { IommuGroup } from "../model/iommu-groups.ts";
@@ -21,10 +23,41 @@ export function groupViabilityText(group: IommuGroup): string {
                           group.blockers.map(f => `${f.address} (${f.driver})`).join(", "));
 }
 
-export const DeviceDetails = ({ fn, usage, group }: {
+/** One note as helper text: a warning or plain information, with its explanation. */
+export const NoteView = ({ note, address, onKernelArgs }: {
+    note: DeviceNote; address: string; onKernelArgs?: ((args: string[]) => void) | undefined;
+}) => {
+    const text = describeNote(note, gettext);
+    return (
+        <HelperText className="pt-device-note" data-note={note.kind} data-address={address} data-variant={text.variant}>
+            <HelperTextItem variant={text.variant === "warning" ? "warning" : "default"} hasIcon={text.variant === "warning"}>
+                <strong className="pt-note-title">{text.title}</strong>
+            </HelperTextItem>
+            <HelperTextItem className="pt-note-body">{text.body}</HelperTextItem>
+            {note.kind === "boot-vga" && note.kernelArgs.length > 0 && onKernelArgs &&
+                <HelperTextItem>
+                    <Button variant="secondary" size="sm" className="pt-note-kernel-args" onClick={() => onKernelArgs(note.kernelArgs)}>
+                        {_("Add kernel arguments")}
+                    </Button>
+                </HelperTextItem>}
+        </HelperText>
+    );
+};
+
+const NOTE_TERMS: Record<Exclude<DeviceNote["kind"], "reset" | "no-reset">, string> = {
+    numa: _("NUMA node"),
+    "boot-vga": _("Boot display"),
+    "shared-group": _("Shared group"),
+};
+
+export const DeviceDetails = ({ fn, usage, group, notes, onKernelArgs }: {
     fn: PciFunction; usage?: DeviceUsage | undefined; group?: IommuGroup | undefined;
+    /** From model/device-notes.ts; without them the reset support is shown from the snapshot alone. */
+    notes?: DeviceNote[] | undefined;
+    onKernelArgs?: ((args: string[]) => void) | undefined;
 }) => {
     const others = group ? group.members.filter(m => m.address !== fn.address) : [];
+    const resetNote = notes?.find(n => n.kind === "reset" || n.kind === "no-reset");
     return (
         <DescriptionList isHorizontal isCompact className="pt-device-details">
             <DescriptionListGroup>
@@ -75,11 +108,21 @@ export const DeviceDetails = ({ fn, usage, group }: {
             <DescriptionListGroup>
                 <DescriptionListTerm>{_("Reset")}</DescriptionListTerm>
                 <DescriptionListDescription data-field="reset">
-                    {fn.reset.available
-                        ? cockpit.format(_("Can be reset on its own ($0)"), fn.reset.methods.join(", ") || _("method not reported"))
-                        : _("Cannot be reset on its own: a guest may leave it in a bad state")}
+                    {resetNote
+                        ? <NoteView note={resetNote} address={fn.address} />
+                        : fn.reset.available
+                            ? cockpit.format(_("Can be reset on its own ($0)"), fn.reset.methods.join(", ") || _("method not reported"))
+                            : _("Cannot be reset on its own: a guest may leave it in a bad state")}
                 </DescriptionListDescription>
             </DescriptionListGroup>
+            {(notes ?? []).map(note => note.kind === "reset" || note.kind === "no-reset"
+                ? null
+                : <DescriptionListGroup key={note.kind}>
+                    <DescriptionListTerm>{NOTE_TERMS[note.kind]}</DescriptionListTerm>
+                    <DescriptionListDescription data-field={`note-${note.kind}`}>
+                        <NoteView note={note} address={fn.address} onKernelArgs={onKernelArgs} />
+                    </DescriptionListDescription>
+                </DescriptionListGroup>)}
             {fn.driverOverride &&
                 <DescriptionListGroup>
                     <DescriptionListTerm>{_("Driver override")}</DescriptionListTerm>

@@ -20,9 +20,11 @@ import cockpit from "cockpit";
 import type { DeviceUsage } from "../model/host-usage.ts";
 import { describeUsageReason } from "../model/host-usage.ts";
 import { filterRows, nestVfs, sortRows, type DisplayRow, type InventoryRow, type SortColumn } from "../model/inventory.ts";
+import type { DeviceNote } from "../model/device-notes.ts";
 import type { IommuGroup } from "../model/iommu-groups.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import { CATEGORIES, type DeviceCategory } from "../model/pci-class.ts";
+import type { PciFunction } from "../model/snapshot.ts";
 import { DeviceDetails, groupViabilityText } from "./DeviceDetails.tsx";
 import { gettext } from "./translate.ts";
 
@@ -72,9 +74,13 @@ export interface DeviceTableProps {
     primaryAction?: (row: InventoryRow) => ReactNode;
     /** Extra status labels for a row (e.g. "Assigned to vm1 (running)"). */
     labels?: (row: InventoryRow) => ReactNode[];
+    /** Notes for a device's details (reset, NUMA, boot display, shared group). */
+    notes?: (fn: PciFunction) => DeviceNote[];
+    /** Opens the kernel-argument fix with these arguments (the boot display's framebuffer). */
+    onKernelArgs?: ((args: string[]) => void) | undefined;
 }
 
-export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, labels }: DeviceTableProps) => {
+export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, labels, notes, onKernelArgs }: DeviceTableProps) => {
     const [search, setSearch] = useState("");
     const [category, setCategory] = useState<DeviceCategory | "all">("all");
     const [sortBy, setSortBy] = useState<{ column: SortColumn; direction: "asc" | "desc" }>({ column: "address", direction: "asc" });
@@ -178,7 +184,7 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                     <Tr isExpanded>
                         <Td colSpan={COLUMNS.length + 3}>
                             <ExpandableRowContent>
-                                <DeviceDetails fn={row.fn} usage={u} group={group} />
+                                <DeviceDetails fn={row.fn} usage={u} group={group} notes={notes?.(row.fn)} onKernelArgs={onKernelArgs} />
                             </ExpandableRowContent>
                         </Td>
                     </Tr>}

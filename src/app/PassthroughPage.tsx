@@ -12,6 +12,7 @@ import cockpit from "cockpit";
 import { useDialogs } from "dialogs";
 import { useSuperuser } from "./useSuperuser.ts";
 import { indexAssignments } from "../model/assignments.ts";
+import { deviceNotes, kernelArgsFix } from "../model/device-notes.ts";
 import { analyzeHostUsage } from "../model/host-usage.ts";
 import { inventoryRows, type InventoryRow } from "../model/inventory.ts";
 import { iommuGroups } from "../model/iommu-groups.ts";
@@ -26,6 +27,7 @@ import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
 import { DeviceAction } from "./DeviceActions.tsx";
 import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
 import { LiveStatus } from "./LiveStatus.tsx";
+import { KernelArgsDialog } from "./KernelArgsDialog.tsx";
 import { PrepareDialog, type HostUsage } from "./PrepareDialog.tsx";
 import { previousDriverOf } from "../model/persistence.ts";
 import { isDriverName, type DriverName } from "../model/plan.ts";
@@ -90,6 +92,17 @@ export const PassthroughPage = () => {
     const assignments = useMemo(() => indexAssignments(allDomains(domains), snapshot), [domains, snapshot]);
     const names = useMemo(() => new Map(rows.map(r => [r.address, r.name])), [rows]);
     const deviceName = useCallback((a: PciAddress) => names.get(a) ?? "", [names]);
+
+    const cmdline = readiness.status === "ready" ? readiness.facts.cmdline : undefined;
+    const notesFor = useCallback((fn: PciFunction) => snapshot ? deviceNotes(snapshot, fn, { cmdline }) : [], [snapshot, cmdline]);
+    // The boot display's framebuffer arguments go through the same fix as the IOMMU arguments.
+    const openKernelArgs = (args: string[]) => {
+        if (readiness.status !== "ready")
+            return;
+        const fix = kernelArgsFix(readiness.facts, args);
+        if (fix)
+            Dialogs.show(<KernelArgsDialog fix={fix} currentDefaultGrub={readiness.facts.defaultGrub} onDone={refreshAll} />);
+    };
 
     const refreshAll = () => { refreshReadiness(); refreshSnapshot() };
     const afterVmChange = () => { refreshDomains(); refreshSnapshot() };
@@ -203,7 +216,9 @@ export const PassthroughPage = () => {
                                                      <DeviceAction fn={row.fn} onPrepare={openPrepare} onReturn={openReturn}
                                                                    superuser={superuser}
                                                                    blocked={row.fn.driver === "vfio-pci" ? returnBlocked : prepareBlocked} />)}
-                                                 labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]} />}
+                                                 labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]}
+                                                 notes={notesFor}
+                                                 onKernelArgs={readiness.status === "ready" && superuser !== false ? openKernelArgs : undefined} />}
                             </CardBody>
                         </Card>
                     </StackItem>

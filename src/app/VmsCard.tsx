@@ -3,9 +3,9 @@
  * devices. When libvirt cannot be used it says why and what to do, and the
  * rest of the page carries on. */
 
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import {
-    Alert, Button, Card, CardBody, CardHeader, CardTitle, List, ListItem, Spinner, Title,
+    Alert, Button, Card, CardBody, CardHeader, CardTitle, HelperText, HelperTextItem, List, ListItem, Spinner, Title,
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import cockpit from "cockpit";
@@ -13,6 +13,7 @@ import cockpit from "cockpit";
 import { useDialogs } from "dialogs";
 import { domainKeyString, type Connection } from "../model/assignments.ts";
 import type { DomainHostdev } from "../model/domain-xml.ts";
+import { checkHostdevs, idText, type HostdevCheck } from "../model/hardware-records.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { AssignDialog } from "./AssignDialog.tsx";
@@ -110,7 +111,7 @@ export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onChang
         onChanged?.();
     };
 
-    const remove = async (d: DomainRecord, address: PciAddress) => {
+    const remove = async (d: DomainRecord, address: PciAddress, alsoDropRecords: PciAddress[] = []) => {
         const backend = backendFor(domains, d);
         if (!backend)
             return;
@@ -118,7 +119,7 @@ export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onChang
         setBusy(key);
         setError(null);
         try {
-            const result = await unassignDevice(backend, d, address);
+            const result = await unassignDevice(backend, d, address, alsoDropRecords);
             if (result.live === "pending")
                 setPending(p => new Set([...p, key]));
             if (result.live === "stays")
@@ -158,6 +159,83 @@ export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onChang
         return _("from next boot");
     };
 
+    /* Checked before the VM starts: a hostdev whose address now holds other hardware
+     * than was recorded with the assignment, or nothing at all. */
+    const hostdevChecks = (d: DomainRecord): Map<PciAddress, HostdevCheck> => {
+        if (!snapshot)
+            return new Map();
+        try {
+            return checkHostdevs(d.inactiveXml ?? d.liveXml, snapshot);
+        } catch {
+            return new Map();
+        }
+    };
+
+    const checkText = (check: HostdevCheck | undefined): string | null => {
+        if (!check || check.kind === "ok")
+            return null;
+        if (check.kind === "gone")
+            return _("No device at this address any more: the card was removed or the buses were renumbered.");
+        return cockpit.format(_("This address now holds other hardware ($0) than when it was assigned ($1 at $2): the card was moved or the buses were renumbered. Starting the VM would pass the wrong device."),
+                              idText(check.now), idText(check.recorded), check.recorded.address);
+    };
+
+    const hostdevItem = (d: DomainRecord, row: HostdevRow, checks: Map<PciAddress, HostdevCheck>) => {
+        const key = pendingKey(d, row.device.address);
+        const note = hostdevText(d, row);
+        const check = checks.get(row.device.address);
+        const flag = checkText(check);
+        const dropRecords = check?.kind === "changed" && check.record !== row.device.address ? [check.record] : [];
+        return (
+            <ListItem key={key} className="pt-vm-hostdev" data-address={row.device.address} data-check={check?.kind ?? "ok"}>
+                <span>{row.device.address} {deviceName(row.device.address)}</span>
+                {row.device.kind === "interface" && <span> {_("(network interface)")}</span>}
+                {note && <span className="pt-vm-hostdev-note"> — {note}</span>}{" "}
+                {!pending.has(key) &&
+                    <Button variant="link" isInline isDanger
+                            isLoading={busy === key} isDisabled={busy !== null}
+                            aria-label={cockpit.format(_("Remove $0 from $1"), row.device.address, d.name)}
+                            onClick={() => remove(d, row.device.address, dropRecords)}>
+                        {_("Remove")}
+                    </Button>}
+                {flag &&
+                    <HelperText className="pt-vm-hostdev-flag">
+                        <HelperTextItem variant="warning" hasIcon>{flag}</HelperTextItem>
+                    </HelperText>}
+            </ListItem>
+        );
+    };
+
+    /** Hostdevs that share a guest slot are the functions of one card: listed together. */
+    const hostdevList = (d: DomainRecord, rows: HostdevRow[]) => {
+        const checks = hostdevChecks(d);
+        const slotOf = (row: HostdevRow) => row.device.guest ? `${row.device.guest.bus}:${row.device.guest.slot}` : null;
+        const count = new Map<string, number>();
+        rows.forEach(r => { const k = slotOf(r); if (k) count.set(k, (count.get(k) ?? 0) + 1) });
+        const items: ReactNode[] = [];
+        const done = new Set<string>();
+        for (const row of rows) {
+            const slot = slotOf(row);
+            if (!slot || (count.get(slot) ?? 0) < 2) {
+                items.push(hostdevItem(d, row, checks));
+                continue;
+            }
+            if (done.has(slot))
+                continue;
+            done.add(slot);
+            const functions = rows.filter(r => slotOf(r) === slot)
+                    .sort((a, b) => (a.device.guest?.function ?? 0) - (b.device.guest?.function ?? 0));
+            const g = functions[0].device.guest!;
+            items.push(
+                <ListItem key={`card-${slot}`} className="pt-vm-card" data-guest-slot={slot}>
+                    <span>{cockpit.format(_("Multifunction card in guest slot $0"),
+                                          `${g.bus.toString(16).padStart(2, "0")}:${g.slot.toString(16).padStart(2, "0")}`)}</span>
+                    <List>{functions.map(r => hostdevItem(d, r, checks))}</List>
+                </ListItem>);
+        }
+        return <List isPlain>{items}</List>;
+    };
+
     const domainRows = (d: DomainRecord) => {
         const rows = hostdevRows(d);
         return (
@@ -169,26 +247,7 @@ export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onChang
                 <Td dataLabel={_("Host devices")}>
                     {rows.length === 0
                         ? <span className="pt-missing">{_("none")}</span>
-                        : <List isPlain>
-                            {rows.map(row => {
-                                const key = pendingKey(d, row.device.address);
-                                const note = hostdevText(d, row);
-                                return (
-                                    <ListItem key={key} className="pt-vm-hostdev" data-address={row.device.address}>
-                                        <span>{row.device.address} {deviceName(row.device.address)}</span>
-                                        {row.device.kind === "interface" && <span> {_("(network interface)")}</span>}
-                                        {note && <span className="pt-vm-hostdev-note"> — {note}</span>}{" "}
-                                        {!pending.has(key) &&
-                                            <Button variant="link" isInline isDanger
-                                                    isLoading={busy === key} isDisabled={busy !== null}
-                                                    aria-label={cockpit.format(_("Remove $0 from $1"), row.device.address, d.name)}
-                                                    onClick={() => remove(d, row.device.address)}>
-                                                {_("Remove")}
-                                            </Button>}
-                                    </ListItem>
-                                );
-                            })}
-                        </List>}
+                        : hostdevList(d, rows)}
                 </Td>
                 <Td isActionCell>
                     <Button variant="secondary" onClick={() => openAssign(d)} isDisabled={!snapshot}>

@@ -23,7 +23,8 @@
 # size grows with the host.
 #
 # Output, one record per line, parsed by src/model/parse-snapshot.ts:
-#   L <TAB> path <TAB> link target   for driver, iommu_group, physfn, virtfnN and class/{net,block} entries
+#   L <TAB> path <TAB> link target   for driver, iommu_group, physfn, virtfnN and class/{net,block} entries,
+#                                    and ./<address> itself (its target names the upstream bridge)
 #   F <TAB> path                     for presence-only files (reset)
 #   S <TAB> device dir <TAB> subsystem link target   for net/block devices below the functions (incremental only)
 #   path:value                       for file contents (grep -H; the path has no colon after its last slash)
@@ -65,7 +66,12 @@ if [ $# -gt 0 ]; then
         '' "$@" &
     # One find: the function's own links at depth 1, and the subsystem links of
     # net/block devices below it, not descending into child functions (bridges).
-    links=$(find "$@" -mindepth 1 \( -type d -name '[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*:*.[0-7]' -prune \) -o \( \
+    # Its start points are "./<address>/" (the directories) and "./<address>"
+    # (the links themselves, whose target names the upstream bridge, as in a
+    # full read); the directories pass the first test unpruned.
+    for a in $want; do set -- "$@" "./$a"; done
+    links=$(find "$@" \( -path './*/' \) -o \( -type l -path './*:*' ! -path './*/*' -printf 'L\t%p\t%l\n' \) -o \
+        \( -type d -name '[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*:*.[0-7]' -prune \) -o \( \
         \( -path './*/*/*' -name subsystem -type l \( -lname '*/net' -o -lname '*/block' \) -printf 'S\t%h\t%l\n' \) -o \
         \( -path './*/*/*' \) -o \
         \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' \) -printf 'L\t%p\t%l\n' \) -o \
@@ -85,8 +91,9 @@ grep -r -H -s --exclude-dir='*[!/]' \
 for class in net block; do
     [ -d "$root/class/$class" ] && set -- "$@" "$root/class/$class/"
 done
-links=$(find "$@" -mindepth 1 -maxdepth 1 \( \
-    \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' -o -path '*/class/*' \) \
+links=$(find . "$@" -mindepth 1 -maxdepth 1 \( \
+    \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' -o -path '*/class/*' \
+                 -o -path './*:*' ! -path './*/*' \) \
        -printf 'L\t%p\t%l\n' \) -o \
     \( -name reset -printf 'F\t%p\n' \) \))
 wait

@@ -13,6 +13,7 @@ import { assignCapabilities, type Connection, type DomainInfo, type DomainState 
 import {
     canonicalXml, hostdevElementXml, insertDevices, listPciHostdevs, removeHostdev, type DomainHostdev,
 } from "./domain-xml.ts";
+import { readRecords, updateRecords, type HardwareRecord } from "./hardware-records.ts";
 import type { PciAddress } from "./pci-address.ts";
 import { format, identity, type Gettext } from "./translate.ts";
 
@@ -95,7 +96,9 @@ export type VerifyProblem =
     | { kind: "not-added"; addresses: readonly PciAddress[] }
     | { kind: "not-removed"; address: PciAddress }
     | { kind: "no-domain"; name: string }
-    | { kind: "created-without"; name: string; addresses: readonly PciAddress[] };
+    | { kind: "created-without"; name: string; addresses: readonly PciAddress[] }
+    | { kind: "record-missing"; addresses: readonly PciAddress[] }
+    | { kind: "record-left"; address: PciAddress };
 
 export class VerifyError extends Error {
     readonly problem: VerifyProblem;
@@ -115,6 +118,10 @@ export function verifyErrorText(problem: VerifyProblem, _: Gettext): string {
         return format(_("libvirt accepted the XML, but there is no VM named $0."), problem.name);
     case "created-without":
         return format(_("The VM $0 exists, but $1 is not in its XML."), problem.name, problem.addresses.join(", "));
+    case "record-missing":
+        return format(_("libvirt accepted the change, but the hardware record of $0 is not in the VM's metadata."), problem.addresses.join(", "));
+    case "record-left":
+        return format(_("libvirt accepted the change, but the hardware record of $0 is still in the VM's metadata."), problem.address);
     default: {
         const never: never = problem;
         throw new Error(`unknown verify problem ${JSON.stringify(never)}`);
@@ -138,6 +145,8 @@ export interface AssignRequest {
     config: boolean;
     /** Attach to the running VM now (QEMU only). */
     live: boolean;
+    /** vendor:device of each function now, kept in the stored definition's metadata (with config only). */
+    records?: HardwareRecord[] | undefined;
 }
 
 /** Assigns, then verifies by reading back. Throws DomainChangedError, VerifyError or libvirt's error. */
@@ -159,8 +168,21 @@ export async function assignDevices(backend: Backend, d: DomainRecord, baseline:
             await rollbackAttach(backend, d, done, req).catch(() => undefined);
             throw ex;
         }
+        // The records go into the stored definition once the devices are there; without them
+        // a later hardware change could not be noticed, so a failure undoes the attach too.
+        if (req.config && req.records && req.records.length > 0) {
+            try {
+                const now = await loadDomain(backend, d.ref);
+                await backend.define(updateRecords(now.inactiveXml!, req.records, []));
+            } catch (ex) {
+                await rollbackAttach(backend, d, done, req).catch(() => undefined);
+                throw ex;
+            }
+        }
     } else {
-        const edited = insertDevices(fresh.inactiveXml!, req.fragments);
+        let edited = insertDevices(fresh.inactiveXml!, req.fragments);
+        if (req.records && req.records.length > 0)
+            edited = updateRecords(edited, req.records, []);
         await backend.define(edited);
     }
 
@@ -169,6 +191,12 @@ export async function assignDevices(backend: Backend, d: DomainRecord, baseline:
         (req.config && !after.inactiveHostdevs.includes(a)) || (req.live && !after.liveHostdevs.includes(a)));
     if (missing.length > 0)
         throw new VerifyError({ kind: "not-added", addresses: missing });
+    if (req.config && after.inactiveXml && req.records) {
+        const kept = readRecords(after.inactiveXml).map(r => r.address);
+        const unrecorded = req.records.filter(r => !kept.includes(r.address)).map(r => r.address);
+        if (unrecorded.length > 0)
+            throw new VerifyError({ kind: "record-missing", addresses: unrecorded });
+    }
 }
 
 /** Functions attached before a later one failed: take them out again so a card is never half-assigned. */
@@ -201,27 +229,39 @@ export interface UnassignResult {
     live: "removed" | "pending" | "stays" | "none";
 }
 
-/** Detach like cockpit-machines: from the inactive XML with CONFIG, and, when running, from the live XML with LIVE. */
-export async function unassignDevice(backend: Backend, d: DomainRecord, address: PciAddress): Promise<UnassignResult> {
+/** Detach like cockpit-machines: from the inactive XML with CONFIG, and, when running, from the live XML with LIVE.
+ * The hardware records of the address (and of `alsoDropRecords`, e.g. the record a moved hostdev left behind)
+ * go too, or the stored definition would not come back to what it was before the assignment. */
+export async function unassignDevice(backend: Backend, d: DomainRecord, address: PciAddress,
+                                     alsoDropRecords: readonly PciAddress[] = []): Promise<UnassignResult> {
     const fresh = await loadDomain(backend, d.ref);
     const inConfig = fresh.inactiveXml !== null && fresh.inactiveHostdevs.includes(address);
     const inLive = fresh.state !== "shut off" && fresh.liveHostdevs.includes(address);
+    const drop = [address, ...alsoDropRecords];
+    const hasRecords = (xml: string | null) => xml !== null && readRecords(xml).some(r => drop.includes(r.address));
 
     if (inConfig) {
         if (backend.liveAttach) {
             await backend.detach(d.ref, hostdevElementXml(fresh.inactiveXml!, address)!, { config: true, live: false });
         } else {
             const { xml } = removeHostdev(fresh.inactiveXml!, address);
-            await backend.define(xml);
+            await backend.define(updateRecords(xml, [], drop));
         }
     }
     if (inLive && backend.liveAttach)
         await backend.detach(d.ref, hostdevElementXml(fresh.liveXml, address)!, { config: false, live: true });
+    if (backend.liveAttach && fresh.inactiveXml !== null && hasRecords(fresh.inactiveXml)) {
+        const now = await loadDomain(backend, d.ref);
+        if (now.inactiveXml !== null && hasRecords(now.inactiveXml))
+            await backend.define(updateRecords(now.inactiveXml, [], drop));
+    }
 
     const after = await loadDomain(backend, d.ref);
     const configRemoved = after.inactiveXml === null || !after.inactiveHostdevs.includes(address);
     if (inConfig && !configRemoved)
         throw new VerifyError({ kind: "not-removed", address });
+    if (hasRecords(after.inactiveXml))
+        throw new VerifyError({ kind: "record-left", address });
     const stillLive = after.state !== "shut off" && after.liveHostdevs.includes(address);
     const live = !inLive ? "none" : !backend.liveAttach ? "stays" : stillLive ? "pending" : "removed";
     return { configRemoved, live };

@@ -14,6 +14,10 @@ export type LibvirtErrorKind =
     | { kind: "no-pci-slots" }
     | { kind: "in-use"; domain: string | null }
     | { kind: "group-not-viable"; group: string | null }
+    | { kind: "locked-memory" }
+    | { kind: "iommu-container" }
+    | { kind: "device-busy" }
+    | { kind: "bar-reserve"; bar: string | null }
     | { kind: "access-denied" }
     | { kind: "daemon-unreachable" }
     | { kind: "dbus-missing" }
@@ -44,6 +48,16 @@ export function classifyLibvirtError(failure: LibvirtFailure): LibvirtErrorKind 
     const m = message;
     if (/No more available PCI slots/i.test(m))
         return { kind: "no-pci-slots" };
+    // QEMU's VFIO errors come first: they name an errno text the broader patterns below would also match.
+    if (/VFIO_MAP_DMA|vfio_dma_map/i.test(m))
+        return { kind: "locked-memory" };
+    const bar = /BAR (\d+):? can'?t reserve/i.exec(m);
+    if (bar || /can'?t reserve \[mem/i.test(m))
+        return { kind: "bar-reserve", bar: bar ? bar[1] : null };
+    if (/failed to set iommu for container/i.test(m))
+        return { kind: "iommu-container" };
+    if (/Device or resource busy|\bEBUSY\b/i.test(m))
+        return { kind: "device-busy" };
     let match = /\bin use by driver \S+,? domain (\S+?)\.?$/im.exec(m) ?? /in use by domain (\S+?)\.?$/im.exec(m);
     if (match)
         return { kind: "in-use", domain: match[1].replace(/^'|'$/g, "") };
@@ -106,6 +120,20 @@ export function explainLibvirtError(error: unknown, _: Gettext = identity): Libv
             ? fill(_("The device is used by another VM: $0."), k.domain)
             : _("The device is used by another VM."),
                    _("Remove it from that VM first, or stop that VM."));
+    case "locked-memory":
+        return out(_("VFIO could not pin the VM's memory (VFIO_MAP_DMA failed). A VM with a passed-through device keeps all of its memory locked in host RAM, and the host did not have that much, or the locked-memory limit was too low."),
+                   _("Give the VM less memory, stop other VMs to free host memory, or raise the limit: libvirt sets it for VMs it manages; with <memoryBacking><locked/> set <memtune><hard_limit> above the VM's memory. With a virtual IOMMU each device may pin the memory again."));
+    case "bar-reserve":
+        return out(k.bar
+            ? fill(_("The host still holds the device's memory region (BAR $0): usually the boot framebuffer (efifb, simplefb or vesafb) of the boot GPU."), k.bar)
+            : _("The host still holds the device's memory region: usually the boot framebuffer (efifb, simplefb or vesafb) of the boot GPU."),
+                   _("Add the kernel arguments video=efifb:off and initcall_blacklist=sysfb_init, reboot, and assign the device again. The host console then has no picture on that GPU."));
+    case "iommu-container":
+        return out(_("The kernel refused to put the device's IOMMU group into a protected memory domain (failed to set iommu for container)."),
+                   _("Check the host log (dmesg): without interrupt remapping enable it in the firmware; a device with a reserved memory region (RMRR) cannot be passed through on this platform; otherwise check that the IOMMU is on."));
+    case "device-busy":
+        return out(_("The device or its IOMMU group is busy: another VM or process has it open, or the host driver does not let go of it."),
+                   _("Stop the other VM that uses a device of the same IOMMU group, or return the device to vfio-pci, and try again."));
     case "group-not-viable":
         return out(k.group
             ? fill(_("IOMMU group $0 is not viable: another device in the group is still bound to a host driver."), k.group)

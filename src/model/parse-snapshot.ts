@@ -34,6 +34,8 @@ interface RawFunction {
     driverLink: string | undefined;
     groupLink: string | undefined;
     physfnLink: string | undefined;
+    /** Where ./<address> itself points: .../<upstream bridge>/<address>, or .../pci<root bus>/<address>. */
+    selfLink: string | undefined;
     /** virtfnN link name -> target; only PFs have any. */
     virtfns: Map<string, string> | null;
     /** The `reset` file exists. */
@@ -59,6 +61,7 @@ function newRaw(address: PciAddress): RawFunction {
         driverLink: undefined,
         groupLink: undefined,
         physfnLink: undefined,
+        selfLink: undefined,
         virtfns: null,
         reset: false,
     };
@@ -226,6 +229,15 @@ export function parseSnapshot(output: string): HostSnapshot {
                 targetEnd = end;
             const target = output.slice(tab + 1, targetEnd);
             const slash = lastSlashOf(pathStart, tab);
+            if (slash < 0 && output.charCodeAt(pathStart) === 46 && output.charCodeAt(pathStart + 1) === 47 &&
+                output.indexOf("/", pathStart + 2) > tab) {
+                // ./<address> itself
+                const self = functionAt(pathStart + 2, tab);
+                if (self)
+                    self.selfLink = target;
+                pos = next;
+                continue;
+            }
             const r = slash < 0 ? null : functionAt(pathStart + 2, slash);
             if (r) {
                 setLink(r, output.slice(slash + 1, tab), target);
@@ -316,6 +328,7 @@ export function parseSnapshot(output: string): HostSnapshot {
         const numa = int(r.numaNode);
         const autoprobe = int(r.sriovAutoprobe);
         const physfn = r.physfnLink ? basename(r.physfnLink) : null;
+        const parentDir = r.selfLink ? basename(r.selfLink.slice(0, r.selfLink.lastIndexOf("/"))) : null;
         functions.push({
             address,
             vendorId,
@@ -344,6 +357,7 @@ export function parseSnapshot(output: string): HostSnapshot {
                 methods: methodsOf(r.resetMethod),
             },
             bootVga: r.bootVga === "1",
+            upstream: parentDir && isPciAddress(parentDir) ? parentDir : null,
         });
     }
     return makeSnapshot(functions);

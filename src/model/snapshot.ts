@@ -38,6 +38,8 @@ export interface PciFunction {
     blockDevices: BlockDevice[];
     reset: ResetCapability;
     bootVga: boolean;
+    /** The bridge or port the function sits below; null on a root bus; undefined when the reader did not say. */
+    upstream?: PciAddress | null;
 }
 
 export interface BlockDevice {

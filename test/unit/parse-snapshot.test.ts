@@ -42,6 +42,7 @@ function expected(fn: FakeFunction): PciFunction {
         blockDevices: disks.sort((a, b) => a.name.localeCompare(b.name)),
         reset: { available: (fn.resetMethods?.length ?? 0) > 0, methods: fn.resetMethods ?? [] },
         bootVga: (fn.classCode >> 16) === 0x03 && fn.bootVga === true,
+        upstream: fn.parent ? at(fn.parent) : null,
     };
 }
 

@@ -7,6 +7,7 @@
 //   00:02.0 e1000e (no backend)                00:04.0 NVMe, SR-IOV (4 VFs)
 //   00:03.0 e1000e (no backend)                00:05.0 virtio-net, user net + hostfwd
 //   00:06.0 virtio-blk root disk
+// and on x86_64 kinds the surroundings of machine.ts (00:08.x, 00:09.0, 81:00.0).
 
 export type HostKind = "x86_64" | "x86_64-backports" | "aarch64";
 
@@ -41,6 +42,9 @@ const x86_64: HostSpec = {
     qemu: "qemu-system-x86_64",
     machineArgs: iommu => [
         "-accel", "tcg", "-cpu", "max", "-M", "q35,kernel-irqchip=split",
+        // Two NUMA nodes (machine.ts puts a bridge on node 1).
+        "-object", "memory-backend-ram,id=mem0,size=1536M", "-object", "memory-backend-ram,id=mem1,size=1536M",
+        "-numa", "node,nodeid=0,cpus=0,memdev=mem0", "-numa", "node,nodeid=1,cpus=1,memdev=mem1",
         // The IOMMU must come before the devices it translates for.
         ...(iommu ? ["-device", "intel-iommu,intremap=on,caching-mode=on"] : []),
     ],
@@ -48,7 +52,7 @@ const x86_64: HostSpec = {
     iommuName: "Intel VT-d",
     passthroughArg: "iommu=pt",
     hasBootVga: true,
-    suites: ["inventory", "readiness", "binding", "safety", "live", "vms", "sriov", "persistence", "package", "no-iommu"],
+    suites: ["inventory", "readiness", "binding", "safety", "live", "vms", "sriov", "persistence", "package", "surroundings", "no-iommu"],
     bootTimeoutS: 300,
 };
 

@@ -9,6 +9,12 @@
 //   00:01.0 VGA (x86_64: QEMU default, the boot VGA)   00:04.0 NVMe, SR-IOV (4 VFs)
 //   00:02.0 e1000e (no backend)                00:05.0 virtio-net, user net + hostfwd
 //   00:03.0 e1000e (no backend)                00:06.0 virtio-blk root disk
+// x86_64 kinds only (test/vm/hosts.ts):
+//   00:08.0 e1000, multifunction, with 00:08.1 e1000: one card, one IOMMU group,
+//           no FLR, PM or bus reset (root bus): no reset method at all
+//   00:09.0 pxb-pcie on NUMA node 1 (its root bus is 80); 80:00.0 root port,
+//           81:00.0 e1000e on NUMA node 1
+// Two NUMA nodes, one vCPU and half the memory each.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync, mkdirSync, writeFileSync, truncateSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -186,6 +192,14 @@ export async function startMachine(opts: MachineOptions = {}): Promise<Machine> 
             '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${webPort}-:9090,hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
             '-device', 'virtio-net-pci,netdev=net0,addr=05.0',
             '-drive', `${rootDrive},if=none,id=root`, '-device', 'virtio-blk-pci,drive=root,addr=06.0',
+            // What surrounds a device (x86_64 kinds): a multifunction pair, a
+            // bridge on NUMA node 1 with a device behind it.
+            ...host.arch === 'x86_64'
+                ? ['-device', 'e1000,addr=08.0,multifunction=on', '-device', 'e1000,addr=08.1',
+                    '-device', 'pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0,addr=09.0',
+                    '-device', 'pcie-root-port,id=pxbport,bus=pxb1,chassis=9,slot=0,addr=00.0',
+                    '-device', 'e1000e,bus=pxbport,addr=00.0']
+                : [],
         ];
     }
 
