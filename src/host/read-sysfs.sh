@@ -28,6 +28,18 @@
 #   F <TAB> path                     for presence-only files (reset)
 #   S <TAB> device dir <TAB> subsystem link target   for net/block devices below the functions (incremental only)
 #   path:value                       for file contents (grep -H; the path has no colon after its last slash)
+# The attribute files read for each function, full and incremental alike (one
+# list, so both reads always carry the same fields). Only ever run with "&": the
+# forked shell becomes grep (exec), so the process count stays the same.
+read_files() {
+    exec grep -r -H -s --exclude-dir='*[!/]' \
+        --include=vendor --include=device --include=subsystem_vendor --include=subsystem_device \
+        --include=class --include=revision --include=numa_node --include=boot_vga \
+        --include=sriov_totalvfs --include=sriov_numvfs --include=sriov_drivers_autoprobe \
+        --include=driver_override --include=reset_method \
+        '' "$@"
+}
+
 root=${1:-/sys}
 cd "$root/bus/pci/devices" 2>/dev/null || { echo "No PCI bus in $root" >&2; exit 1; }
 shift
@@ -58,12 +70,7 @@ if [ $# -gt 0 ]; then
     for a in $want; do set -- "$@" "./$a/"; done
     [ $# -gt 0 ] || exit 0
     # grep and find side by side, as below.
-    grep -r -H -s --exclude-dir='*[!/]' \
-        --include=vendor --include=device --include=subsystem_vendor --include=subsystem_device \
-        --include=class --include=revision --include=numa_node --include=boot_vga \
-        --include=sriov_totalvfs --include=sriov_numvfs --include=sriov_drivers_autoprobe \
-        --include=driver_override --include=reset_method \
-        '' "$@" &
+    read_files "$@" &
     # One find: the function's own links at depth 1, and the subsystem links of
     # net/block devices below it, not descending into child functions (bridges).
     # Its start points are "./<address>/" (the directories) and "./<address>"
@@ -82,12 +89,7 @@ if [ $# -gt 0 ]; then
 fi
 set -- ./*/
 [ -d "$1" ] || exit 0
-grep -r -H -s --exclude-dir='*[!/]' \
-    --include=vendor --include=device --include=subsystem_vendor --include=subsystem_device \
-    --include=class --include=revision --include=numa_node --include=boot_vga \
-    --include=sriov_totalvfs --include=sriov_numvfs --include=sriov_drivers_autoprobe \
-    --include=driver_override --include=reset_method \
-    '' "$@" &
+read_files "$@" &
 for class in net block; do
     [ -d "$root/class/$class" ] && set -- "$@" "$root/class/$class/"
 done
