@@ -43,7 +43,8 @@ export function mergeSnapshot(snapshot: HostSnapshot, partial: HostSnapshot, req
     for (const fn of partial.functions)
         replaced.add(fn.address);
     const kept = snapshot.functions.filter(fn => !replaced.has(fn.address));
-    return makeSnapshot([...kept, ...partial.functions]);
+    // An incremental read carries no network state: the page's last one stays.
+    return makeSnapshot([...kept, ...partial.functions], partial.netLinks ?? snapshot.netLinks);
 }
 
 /**

@@ -55,13 +55,42 @@ export interface ResetCapability {
     methods: string[];
 }
 
+/** What `ip -d link` says about one VF of a PF's network interface (issue 14). */
+export interface VfLinkState {
+    /** The VF's index N (the PF's virtfnN link). */
+    vf: number;
+    /** null when the driver reports none; an all-zero MAC means "not set". */
+    mac: string | null;
+    /** 0: no VLAN. */
+    vlan: number;
+    qos: number;
+    /** null when the driver does not report the setting. */
+    spoofCheck: boolean | null;
+    trust: boolean | null;
+    linkState: "auto" | "enable" | "disable" | null;
+    /** Mbit/s; 0 means no limit. */
+    minTxRate: number | null;
+    maxTxRate: number | null;
+}
+
+/** One network interface of the host, from `ip -j -d link show`. */
+export interface NetLink {
+    name: string;
+    mac: string | null;
+    /** Per-VF state, on a PF's interface that has VFs; null elsewhere. */
+    vfs: VfLinkState[] | null;
+}
+
 export interface HostSnapshot {
     /** Every function, ordered by address. */
     functions: readonly PciFunction[];
     byAddress: ReadonlyMap<PciAddress, PciFunction>;
+    /** Network interfaces by name; null when not read (no SR-IOV network card, an
+     * incremental read, or `ip` failed): the VF network state is then unknown. */
+    netLinks: ReadonlyMap<string, NetLink> | null;
 }
 
-export function makeSnapshot(functions: PciFunction[]): HostSnapshot {
+export function makeSnapshot(functions: PciFunction[], netLinks: ReadonlyMap<string, NetLink> | null = null): HostSnapshot {
     const sorted = [...functions].sort((a, b) => compareAddresses(a.address, b.address));
-    return { functions: sorted, byAddress: new Map(sorted.map(f => [f.address, f])) };
+    return { functions: sorted, byAddress: new Map(sorted.map(f => [f.address, f])), netLinks };
 }

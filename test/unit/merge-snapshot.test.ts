@@ -127,14 +127,14 @@ describe("unsettledFunctions", () => {
     test("a VF the PF lists but the snapshot lacks, or that names no PF, is read again", () => {
         assert.deepEqual(unsettledFunctions(without("0000:00:04.2"), [at(PF)]), ["0000:00:04.2"]);
         const orphan = { ...vfs.byAddress.get(at("0000:00:04.1"))!, physfn: null };
-        const snap = mergeSnapshot(vfs, { functions: [orphan], byAddress: new Map([[orphan.address, orphan]]) }, []);
+        const snap = mergeSnapshot(vfs, { functions: [orphan], byAddress: new Map([[orphan.address, orphan]]), netLinks: null }, []);
         assert.deepEqual(unsettledFunctions(snap, [at(PF)]), ["0000:00:04.1"]);
     });
 
     test("a VF whose PF does not list it makes the PF read again", () => {
         const pf = vfs.byAddress.get(at(PF))!;
         const stale = { ...pf, sriov: { ...pf.sriov!, vfs: [at("0000:00:04.1")] } };
-        const snap = mergeSnapshot(vfs, { functions: [stale], byAddress: new Map([[stale.address, stale]]) }, []);
+        const snap = mergeSnapshot(vfs, { functions: [stale], byAddress: new Map([[stale.address, stale]]), netLinks: null }, []);
         assert.deepEqual(unsettledFunctions(snap, [at("0000:00:04.2")]), [PF]);
         assert.deepEqual(unsettledFunctions(snap, [at("0000:00:05.0")]), [], "only functions just read are looked at");
         assert.deepEqual(unsettledFunctions(snap, [at(PF)]), [PF], "2 VFs, 1 virtfn link");
