@@ -28,6 +28,9 @@
 #   F <TAB> path                     for presence-only files (reset)
 #   S <TAB> device dir <TAB> subsystem link target   for net/block devices below the functions (incremental only)
 #   path:value                       for file contents (grep -H; the path has no colon after its last slash)
+#   [...]                            one JSON array per network interface of an SR-IOV PF among the
+#                                    functions read (`ip -j -d link show dev <if>`: its VFs' MAC, VLAN,
+#                                    trust...); none when there is no such interface or no `ip`
 # The attribute files read for each function, full and incremental alike (one
 # list, so both reads always carry the same fields). Only ever run with "&": the
 # forked shell becomes grep (exec), so the process count stays the same.
@@ -38,6 +41,31 @@ read_files() {
         --include=sriov_totalvfs --include=sriov_numvfs --include=sriov_drivers_autoprobe \
         --include=driver_override --include=reset_method \
         '' "$@"
+}
+
+# The network interfaces of the SR-IOV PFs among the function directories
+# given ("./<address>/", or "./<address>/sriov_totalvfs" as a glob found it),
+# as `ip -batch` commands in $cmds; globs and builtins only, no process.
+net_commands() {
+    cmds=""
+    for d in "$@"; do
+        d=${d%sriov_totalvfs}
+        [ -e "${d}sriov_totalvfs" ] || continue
+        for n in "$d"net/*; do
+            [ -e "$n" ] && cmds="${cmds}link show dev ${n##*/}
+"
+        done
+    done
+}
+
+# One `ip` for all of them (issue 14): per-VF network state lives in the
+# PF's netlink attributes, not in sysfs. -force: an interface that vanished
+# mid-read only loses its own line.
+read_net() {
+    [ -n "$cmds" ] && command -v ip >/dev/null || return 0
+    ip -j -d -force -batch - 2>/dev/null <<EOF
+$cmds
+EOF
 }
 
 root=${1:-/sys}
@@ -83,13 +111,20 @@ if [ $# -gt 0 ]; then
         \( -path './*/*/*' \) -o \
         \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' \) -printf 'L\t%p\t%l\n' \) -o \
         \( -name reset -printf 'F\t%p\n' \) \) 2>/dev/null)
+    set --
+    for a in $want; do set -- "$@" "./$a/"; done
+    net_commands "$@"
+    net=$(read_net)
     wait
     printf '%s\n' "$links"
+    [ -z "$net" ] || printf '%s\n' "$net"
     exit 0
 fi
 set -- ./*/
 [ -d "$1" ] || exit 0
 read_files "$@" &
+# Only the PFs: a glob that names the file, not a test per function.
+net_commands ./*/sriov_totalvfs
 for class in net block; do
     [ -d "$root/class/$class" ] && set -- "$@" "$root/class/$class/"
 done
@@ -98,8 +133,10 @@ links=$(find . "$@" -mindepth 1 -maxdepth 1 \( \
                  -o -path './*:*' ! -path './*/*' \) \
        -printf 'L\t%p\t%l\n' \) -o \
     \( -name reset -printf 'F\t%p\n' \) \))
+net=$(read_net)
 wait
 printf '%s\n' "$links"
+[ -z "$net" ] || printf '%s\n' "$net"
 # Unreadable attributes (permissions, devices vanishing mid-read) are normal in
 # sysfs; what could be read is still a valid snapshot.
 exit 0

@@ -43,8 +43,11 @@ export function mergeSnapshot(snapshot: HostSnapshot, partial: HostSnapshot, req
     for (const fn of partial.functions)
         replaced.add(fn.address);
     const kept = snapshot.functions.filter(fn => !replaced.has(fn.address));
-    // An incremental read carries no network state: the page's last one stays.
-    return makeSnapshot([...kept, ...partial.functions], partial.netLinks ?? snapshot.netLinks);
+    // An incremental read carries the network state of the PFs it read only.
+    let netLinks = snapshot.netLinks;
+    if (partial.netLinks)
+        netLinks = new Map([...netLinks ?? [], ...partial.netLinks]);
+    return makeSnapshot([...kept, ...partial.functions], netLinks);
 }
 
 /**

@@ -13,7 +13,8 @@
  */
 
 import { isPciAddress, lastAddressInPath, type PciAddress } from "./pci-address.ts";
-import { makeSnapshot, type BlockDevice, type HostSnapshot, type PciFunction } from "./snapshot.ts";
+import { addIpLinkLine } from "./parse-ip-link.ts";
+import { makeSnapshot, type BlockDevice, type HostSnapshot, type NetLink, type PciFunction } from "./snapshot.ts";
 
 /** What the reader printed about one function directory; undefined = not printed. */
 interface RawFunction {
@@ -208,6 +209,9 @@ export function parseSnapshot(output: string): HostSnapshot {
             addTo(blockByOwner, owner, { name: `nvme${head[1]}n${head[2]}`, disk: null });
     };
 
+    // `ip -j -d link show` lines of SR-IOV PFs' interfaces; null when there were none.
+    let netLinks: Map<string, NetLink> | null = null;
+
     const length = output.length;
     for (let pos = 0; pos <= length;) {
         let end = output.indexOf("\n", pos);
@@ -261,6 +265,9 @@ export function parseSnapshot(output: string): HostSnapshot {
                 else if (subsystem.endsWith("/block"))
                     addClassDevice("block", dir);
             }
+        } else if (kind === 91) {
+            // "[": one JSON array from `ip -j -d link show dev <if>`
+            addIpLinkLine(netLinks ??= new Map(), output.slice(pos, end));
         } else if (kind === 70 && tagged) {
             // F <TAB> path
             const slash = lastSlashOf(pos + 2, end);
@@ -360,5 +367,5 @@ export function parseSnapshot(output: string): HostSnapshot {
             upstream: parentDir && isPciAddress(parentDir) ? parentDir : null,
         });
     }
-    return makeSnapshot(functions);
+    return makeSnapshot(functions, netLinks);
 }

@@ -11,10 +11,14 @@ import { fileURLToPath } from "node:url";
 
 export const READER_SCRIPT = fileURLToPath(new URL("../../src/host/read-sysfs.sh", import.meta.url));
 
-/** `addresses`: an incremental read of those functions (and their group and PF). */
-export function runReader(sysfsRoot: string, addresses: string[] = []): string {
+/** `addresses`: an incremental read of those functions (and their group and PF).
+ * `binDir` goes first in PATH: a fake `ip` (test/lib/fake-ip.ts) answers for
+ * interfaces this machine does not have. */
+export function runReader(sysfsRoot: string, addresses: string[] = [], binDir?: string): string {
     const script = fs.readFileSync(READER_SCRIPT, "utf8");
-    return execFileSync("/bin/sh", ["-c", script, "--", sysfsRoot, ...addresses], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const env = binDir ? { ...process.env, PATH: `${binDir}:${process.env.PATH}` } : process.env;
+    return execFileSync("/bin/sh", ["-c", script, "--", sysfsRoot, ...addresses],
+                        { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env });
 }
 
 export function tempDir(prefix: string): string {
