@@ -30,6 +30,22 @@
 #   read-sriov <addr>            -> "<sriov_numvfs> <sriov_drivers_autoprobe or -> <virtfn0> <virtfn1> ..."
 #   persist-vfs <addr> <n> <0|1> writes a udev rule creating <n> VFs on the PF <addr> at boot
 #   unpersist-vfs <addr>         removes that rule (the VFs that exist now stay)
+#   vf-read <pf> <n>             -> "<mac>|<vlan>|<qos>|<spoofchk>|<trust>|<state>|<min>|<max>": VF n of the
+#                                   PF, from `ip -d link show dev <if>` (text, parsed with awk). mac lower case,
+#                                   "-" if not shown; vlan, qos, min, max: 0 if not shown (max from max_tx_rate
+#                                   or "tx rate"); spoofchk, trust: on|off; state: auto|enable|disable; "-" if
+#                                   not shown. <if>: the first entry of devices/<pf>/net/ (sorted), which must
+#                                   match ^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,14}$ and not hold ".."; n < sriov_numvfs
+#   vf-set <pf> <n> <key> <value>  ip link set dev <if> vf <n> ...; keys: mac xx:xx:xx:xx:xx:xx (lower case,
+#                                   unicast, not all zero) | vlan V,Q (V 0-4094, Q 0-7, Q>0 needs V>0: vlan V qos Q)
+#                                   | spoofchk on|off | trust on|off | state auto|enable|disable
+#                                   | rate MIN,MAX (0-1000000 Mbit/s, MIN <= MAX unless MAX is 0:
+#                                   min_tx_rate MIN max_tx_rate MAX). Read back: -> the new vf-read line, or
+#                                   "error <key> did not apply: the VF reports <value>"; ip's refusal -> "error <its stderr>"
+#   persist-vf <pf> <n> <key>=<value>...  (keys and values as vf-set, each key once) writes a udev rule
+#                                   (71-cockpit-passthrough-vf-<pf>-<n>.rules) applying them at boot, after the
+#                                   VF count rule, to the PF's interface as named then -> the file
+#   unpersist-vf <pf> <n>        removes that rule (the VF keeps its settings now)
 #   commit                       the plan is complete: forget the journal (see below)
 #   rollback                     undo everything this process changed, newest first -> problems, if any
 #   modules-load                 writes /etc/modules-load.d/cockpit-passthrough.conf (load vfio-pci at boot)
@@ -44,8 +60,8 @@
 # Safety that holds whatever the browser does:
 #   - One host-wide lock (flock on $run/lock) for the life of the process. A second
 #     executor answers "busy" to everything and changes nothing.
-#   - A journal ($run/journal): before the first write to a device, a PF's VF count
-#     or a file, its state is recorded. If the input ends or a signal arrives
+#   - A journal ($run/journal): before the first write to a device, a PF's VF count,
+#     a VF's network settings or a file, its state is recorded. If the input ends or a signal arrives
 #     before "commit", the journal is rolled back here, newest first, the old
 #     drivers are verified, and a report is left in $run/report for the page.
 #     A journal left by a crash is rolled back by the next executor start.
@@ -324,6 +340,7 @@ may_set_numvfs() {
 # (no field can hold one; a tab would collapse empty fields in `read`):
 #   dev|<addr>|<override>|<driver>      sriov|<addr>|<numvfs>|<autoprobe or ->
 #   file|<path>|<saved copy or ->
+#   vf|<pf>|<n>|<mac>,<vlan>,<qos>,<spoofchk>,<trust>,<state>,<min>,<max>   (vf-read's fields)
 
 touched=" "
 journal_add() {
@@ -432,6 +449,7 @@ roll_back() {
         dev) restore_device "$x" "$y" "$z" ;;
         sriov) restore_sriov "$x" "$y" "$z" ;;
         file) restore_file "$x" "$y" ;;
+        vf) restore_vf "$x" "$y" "$z" ;;
         esac
     done
     problems=$(grep '|failed$' "$run/rollback.tmp" | tr '\n' ' ')
@@ -541,6 +559,310 @@ persist_vfs() {
             "# Remove this file (or use the \"Kept after reboot\" list) to stop creating them at the next boot." \
             "# sriov_numvfs needs the PF's driver: \"bind\" catches it binding, \"add\" with DRIVER the coldplug of a device bound earlier." \
             "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", KERNEL==\"$a\", DRIVER==\"$drv\", ATTR{vendor}==\"$vendor\", ATTR{device}==\"$device\", ATTR{sriov_drivers_autoprobe}=\"$ap\", ATTR{sriov_numvfs}=\"$count\"" \
+            > "$file.tmp" &&
+         mv -f "$file.tmp" "$file"; } 2>/dev/null; then
+        answer ok "$file"
+    else
+        rm -f "$file.tmp"
+        answer error "cannot write $file"
+    fi
+}
+
+# ---- VF network settings (issue 14): ip link set dev <PF's if> vf <n> ... ----
+# The interface name comes from sysfs only (never from the page) and every
+# value is checked here; ip gets them as arguments, never as shell text.
+
+# What vf-read answers: mac|vlan|qos|spoofchk|trust|state|min|max.
+VF_STATE_RE='(-|[0-9a-f]{2}(:[0-9a-f]{2}){5})\|[0-9]{1,4}\|[0-7]\|(on|off|-)\|(on|off|-)\|(auto|enable|disable|-)\|[0-9]{1,7}\|[0-9]{1,7}'
+
+# Narrower than the kernel's rule (15 bytes, no "/", no whitespace, not "." or
+# ".."): the name also goes into scripts an admin may run (src/model/vf-net-values.ts).
+is_ifname() {
+    case $1 in
+    ''|*..*|[.:-]*|*[!A-Za-z0-9_.:-]*) return 1 ;;
+    esac
+    [ ${#1} -le 15 ]
+}
+
+# A decimal number without leading zeros (ip reads "010" as octal), at most $2 digits.
+is_number() {
+    case $1 in
+    ''|*[!0-9]*|0?*) return 1 ;;
+    esac
+    [ ${#1} -le "$2" ]
+}
+
+# The PF's network interface: the first entry of its net/ directory, in the
+# shell's sorted order (as read-sysfs.sh lists them). Sets $ifname; fails with $reason.
+pf_ifname() {
+    ifname=
+    for entry in "$pci/devices/$1"/net/*; do
+        if [ -e "$entry" ] || [ -L "$entry" ]; then ifname=${entry##*/}; break; fi
+    done
+    if [ -z "$ifname" ]; then reason="$1 has no network interface"; return 1; fi
+    if ! is_ifname "$ifname"; then reason="bad interface name: $ifname"; return 1; fi
+}
+
+# <pf> <n>: a present SR-IOV PF with a network interface, and one of the VFs
+# it has now. Sets $ifname; fails with $reason.
+check_vf() {
+    check_device "$1" || return 1
+    if [ ! -f "$pci/devices/$1/sriov_numvfs" ]; then reason="$1 is not an SR-IOV physical function"; return 1; fi
+    if ! is_number "$2" 5; then reason="bad VF index: $2"; return 1; fi
+    numvfs=
+    read -r numvfs < "$pci/devices/$1/sriov_numvfs"
+    if ! is_number "$numvfs" 5; then reason="cannot read sriov_numvfs of $1"; return 1; fi
+    if [ "$2" -ge "$numvfs" ]; then reason="VF index $2 is past sriov_numvfs ($numvfs)"; return 1; fi
+    pf_ifname "$1"
+}
+
+# Validates one setting: <key> <value> as vf-set takes them. Sets $key and
+# $val (the value, which vf_field reads back in the same form); fails with $reason.
+vf_setting() {
+    key=$1 val=$2
+    case $key in
+    mac)
+        case $val in
+        [0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]) ;;
+        *) reason="bad MAC address: $val (six pairs of lower-case hexadecimal digits, such as 52:54:00:12:34:56)"; return 1 ;;
+        esac
+        case $val in
+        ?[13579bdf]:*) reason="$val is a multicast address: a VF needs a unicast one (the first byte must be even)"; return 1 ;;
+        00:00:00:00:00:00) reason="00:00:00:00:00:00 is not a usable address"; return 1 ;;
+        esac
+        ;;
+    vlan)
+        v=${val%%,*} q=${val#*,}
+        if [ "$v" = "$val" ] || ! is_number "$v" 4 || ! is_number "$q" 1; then
+            reason="bad VLAN: $val (VLAN ID,priority, such as 100,0)"; return 1
+        fi
+        if [ "$v" -gt 4094 ]; then reason="bad VLAN ID: $v (0 for none, 1 to 4094)"; return 1; fi
+        if [ "$q" -gt 7 ]; then reason="bad VLAN priority (qos): $q (0 to 7)"; return 1; fi
+        if [ "$q" -gt 0 ] && [ "$v" = 0 ]; then reason="a VLAN priority (qos) needs a VLAN ID"; return 1; fi
+        ;;
+    spoofchk|trust)
+        case $val in
+        on|off) ;;
+        *) reason="bad $key value: $val (on or off)"; return 1 ;;
+        esac
+        ;;
+    state)
+        case $val in
+        auto|enable|disable) ;;
+        *) reason="bad link state: $val (auto, enable or disable)"; return 1 ;;
+        esac
+        ;;
+    rate)
+        lo=${val%%,*} hi=${val#*,}
+        if [ "$lo" = "$val" ] || ! is_number "$lo" 7 || ! is_number "$hi" 7 || [ "$lo" -gt 1000000 ] || [ "$hi" -gt 1000000 ]; then
+            reason="bad rates: $val (minimum,maximum in Mbit/s, 0 to 1000000, 0 for no limit)"; return 1
+        fi
+        if [ "$hi" != 0 ] && [ "$lo" -gt "$hi" ]; then reason="the minimum rate $lo is above the maximum $hi"; return 1; fi
+        ;;
+    *)
+        reason="unknown VF setting: $key"; return 1
+        ;;
+    esac
+}
+
+# The state of VF $2 of interface $1, from ip's text output (no JSON in
+# shell). Sets $vfstate (vf-read's answer); fails with $out.
+vf_state() {
+    if ! shown=$(timeout -k 2 "$write_timeout" ip -d link show dev "$1" 2>&1); then
+        out=${shown:-ip -d link show dev $1 failed}
+        return 1
+    fi
+    # Lines such as (iproute2 6.x, then older):
+    #   vf 0     link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff, vlan 100, qos 3, spoof checking off, link-state auto, trust on, query_rss off
+    #   vf 1 MAC 02:00:00:00:00:02, vlan 7, qos 1, tx rate 100 (Mbps), max_tx_rate 100Mbps, min_tx_rate 10Mbps, spoof checking on, link-state disable
+    vfstate=$(printf '%s\n' "$shown" | awk -v n="$2" '
+        $1 == "vf" && $2 == n && !found {
+            found = 1
+            mac = "-"; vlan = 0; qos = 0; spoof = "-"; trust = "-"; state = "-"; min = 0; max = -1; tx = 0
+            line = $0
+            sub(/^[ \t]*vf[ \t]+[0-9]+[ \t]+/, "", line)
+            k = split(line, items, /,[ \t]*/)
+            for (i = 1; i <= k; i++) {
+                w = split(items[i], t, /[ \t]+/)
+                if (t[1] == "") { for (j = 1; j < w; j++) t[j] = t[j + 1]; w-- }
+                if (i == 1) {
+                    for (j = 1; j < w; j++) if (t[j] == "MAC" || t[j] == "link/ether") { mac = tolower(t[j + 1]); break }
+                }
+                if (w == 2 && t[1] == "vlan" && t[2] ~ /^[0-9]+$/) vlan = t[2] + 0
+                else if (w == 2 && t[1] == "qos" && t[2] ~ /^[0-9]+$/) qos = t[2] + 0
+                else if (w == 3 && t[1] == "spoof" && t[2] == "checking" && t[3] ~ /^(on|off)$/) spoof = t[3]
+                else if (w == 2 && t[1] == "trust" && t[2] ~ /^(on|off)$/) trust = t[2]
+                else if (w == 2 && t[1] == "link-state" && t[2] ~ /^(auto|enable|disable)$/) state = t[2]
+                else if (w == 2 && t[1] == "max_tx_rate" && t[2] ~ /^[0-9]+Mbps$/) max = t[2] + 0
+                else if (w == 2 && t[1] == "min_tx_rate" && t[2] ~ /^[0-9]+Mbps$/) min = t[2] + 0
+                else if (w == 4 && t[1] == "tx" && t[2] == "rate" && t[3] ~ /^[0-9]+$/) tx = t[3] + 0
+            }
+            if (max < 0) max = tx
+            h = "[0-9a-f][0-9a-f]"
+            if (mac !~ ("^" h ":" h ":" h ":" h ":" h ":" h "$")) mac = "-"
+            print mac "|" vlan "|" qos "|" spoof "|" trust "|" state "|" min "|" max
+        }')
+    if ! printf '%s\n' "$vfstate" | grep -Eqx "$VF_STATE_RE"; then
+        out="ip -d link show dev $1 does not show VF $2"
+        return 1
+    fi
+}
+
+# The value of setting $1 in a vf-read line $2, in vf-set's form.
+vf_field() {
+    IFS='|' read -r f_mac f_vlan f_qos f_spoof f_trust f_state f_min f_max <<FIELDS
+$2
+FIELDS
+    case $1 in
+    mac) printf '%s' "$f_mac" ;;
+    vlan) printf '%s,%s' "$f_vlan" "$f_qos" ;;
+    spoofchk) printf '%s' "$f_spoof" ;;
+    trust) printf '%s' "$f_trust" ;;
+    state) printf '%s' "$f_state" ;;
+    rate) printf '%s,%s' "$f_min" "$f_max" ;;
+    esac
+}
+
+# ip link set dev <if $1> vf <$2> with setting $3 = $4 (validated), within
+# the write timeout. Sets $out to ip's complaint.
+vf_ip() {
+    vi_if=$1 vi_n=$2
+    case $3 in
+    vlan) set -- vlan "${4%%,*}" qos "${4#*,}" ;;
+    rate) set -- min_tx_rate "${4%%,*}" max_tx_rate "${4#*,}" ;;
+    *) set -- "$3" "$4" ;;
+    esac
+    if out=$(timeout -k 2 "$write_timeout" ip link set dev "$vi_if" vf "$vi_n" "$@" 2>&1); then
+        return 0
+    else
+        rc=$?
+        if [ "$rc" -ge 124 ]; then out="ip link set dev $vi_if vf $vi_n $* did not finish within $write_timeout s (timed out)"; fi
+        out=${out:-ip link set dev $vi_if vf $vi_n $* failed}
+        return 1
+    fi
+}
+
+# True if every setting recorded in $1 (vf-read's form; "-": not known, skipped)
+# is what $2 shows.
+vf_same() {
+    for vs_key in mac vlan spoofchk trust state rate; do
+        vs_was=$(vf_field "$vs_key" "$1")
+        [ "$vs_was" = - ] || [ "$vs_was" = "$(vf_field "$vs_key" "$2")" ] || return 1
+    done
+}
+
+# Rollback of a "vf" journal line: each recorded setting that differs now is
+# set back (an all-zero MAC too: "not set"), then read back.
+restore_vf() {
+    a=$1 rn=$2 was=$(printf '%s' "$3" | tr , '|')
+    # The VF may be gone since (its VF count rolled back first): nothing to restore.
+    [ -f "$pci/devices/$a/sriov_numvfs" ] && is_number "$rn" 5 || return 0
+    numvfs=
+    read -r numvfs < "$pci/devices/$a/sriov_numvfs"
+    is_number "$numvfs" 5 && [ "$rn" -lt "$numvfs" ] || return 0
+    if ! printf '%s\n' "$was" | grep -Eqx "$VF_STATE_RE" || ! pf_ifname "$a" || ! vf_state "$ifname" "$rn"; then
+        reported "vf|$a|$rn|failed"
+        return 0
+    fi
+    vf_same "$was" "$vfstate" && return 0
+    now=$vfstate
+    for key in mac vlan spoofchk trust state rate; do
+        v0=$(vf_field "$key" "$was")
+        [ "$v0" = - ] || [ "$v0" = "$(vf_field "$key" "$now")" ] || vf_ip "$ifname" "$rn" "$key" "$v0" || true
+    done
+    if vf_state "$ifname" "$rn" && vf_same "$was" "$vfstate"; then
+        reported "vf|$a|$rn|restored"
+    else
+        reported "vf|$a|$rn|failed"
+    fi
+}
+
+vf_rule_file() {
+    printf '%s' "$etc/udev/rules.d/71-cockpit-passthrough-vf-$1-$2.rules"
+}
+
+# Validates "<key>=<value>" fields (tab-separated, at least one, each key
+# once, as vf-set takes them) into $s_mac $s_vlan $s_spoofchk $s_trust
+# $s_state $s_rate; fails with $reason.
+vf_settings() {
+    s_mac= s_vlan= s_spoofchk= s_trust= s_state= s_rate= sr=$1
+    while :; do
+        item=${sr%%"$TAB"*}
+        case $item in
+        ?*=?*) ;;
+        *) reason="bad setting: \"$item\" (key=value)"; return 1 ;;
+        esac
+        vf_setting "${item%%=*}" "${item#*=}" || return 1
+        case $key in
+        mac) given=$s_mac s_mac=$val ;;
+        vlan) given=$s_vlan s_vlan=$val ;;
+        spoofchk) given=$s_spoofchk s_spoofchk=$val ;;
+        trust) given=$s_trust s_trust=$val ;;
+        state) given=$s_state s_state=$val ;;
+        rate) given=$s_rate s_rate=$val ;;
+        esac
+        if [ -n "$given" ]; then reason="$key is given twice"; return 1; fi
+        [ "$item" = "$sr" ] && break
+        sr=${sr#*"$TAB"}
+    done
+}
+
+# The udev rule applying VF settings at boot: the same events and the same PF
+# (address, vendor:device, driver) as the VF count rule of persist_vfs, and
+# after it (71 > 70: the VFs exist when RUN runs, after all rules). The PF's
+# interface may be named otherwise at boot: each RUN looks it up in sysfs then
+# (the first entry of net/, as here). Validated values only; one RUN per setting.
+# In udev's strings $kernel is its substitution, $$ a literal $ and \" a ".
+persist_vf() {
+    a=$1 n=$2
+    vendor= device=
+    read -r vendor < "$pci/devices/$a/vendor"
+    read -r device < "$pci/devices/$a/device"
+    for id in "$vendor" "$device"; do
+        if ! printf '%s\n' "$id" | grep -Eqx '0x[0-9a-f]{4}'; then
+            answer error "cannot read the vendor and device ID of $a"
+            return
+        fi
+    done
+    drv=$(link_name "$pci/devices/$a/driver")
+    if [ -z "$drv" ] || ! is_driver_name "$drv"; then
+        answer error "$a has no driver: No such file or directory"
+        return
+    fi
+    ipbin=$(command -v ip)
+    case $ipbin in
+    /*) ;;
+    *) answer error "ip is not installed"; return ;;
+    esac
+    case $ipbin in
+    *..*|*[!A-Za-z0-9_./+-]*) answer error "ip is at a path this rule cannot name: $ipbin"; return ;;
+    esac
+    summary= runs=
+    for key in mac vlan spoofchk trust state rate; do
+        case $key in
+        mac) v=$s_mac ;;
+        vlan) v=$s_vlan ;;
+        spoofchk) v=$s_spoofchk ;;
+        trust) v=$s_trust ;;
+        state) v=$s_state ;;
+        rate) v=$s_rate ;;
+        esac
+        [ -n "$v" ] || continue
+        case $key in
+        vlan) args="vlan ${v%%,*} qos ${v#*,}" ;;
+        rate) args="min_tx_rate ${v%%,*} max_tx_rate ${v#*,}" ;;
+        *) args="$key $v" ;;
+        esac
+        summary="$summary $key=$v"
+        runs="$runs, RUN+=\"/bin/sh -c 'for n in /sys/bus/pci/devices/\$kernel/net/*; do [ -e \\\"\$\$n\\\" ] && exec $ipbin link set dev \\\"\$\${n##*/}\\\" vf $n $args; done'\""
+    done
+    file=$(vf_rule_file "$a" "$n")
+    if { mkdir -p "$etc/udev/rules.d" &&
+         printf '%s\n' \
+            "# Written by Cockpit (Device passthrough): VF $n of $a ($vendor:$device, driver $drv):$summary" \
+            "# Remove this file (or use the \"Kept after reboot\" list) to stop applying these settings at the next boot." \
+            "# The same events as 70-cockpit-passthrough-vfs-$a.rules, which creates the VFs first; the PF's interface is looked up when it runs." \
+            "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", KERNEL==\"$a\", DRIVER==\"$drv\", ATTR{vendor}==\"$vendor\", ATTR{device}==\"$device\"$runs" \
             > "$file.tmp" &&
          mv -f "$file.tmp" "$file"; } 2>/dev/null; then
         answer ok "$file"
@@ -787,6 +1109,57 @@ while IFS= read -r line; do
         if [ "$rest" != "$arg1" ] || ! is_address "$arg1"; then answer rejected "bad address: $rest"; continue; fi
         note "file:$(vfs_rule_file "$arg1")"
         if out=$(rm -f "$(vfs_rule_file "$arg1")" 2>&1); then answer ok ""; else answer error "$out"; fi
+        ;;
+    vf-read|unpersist-vf)
+        # Exactly two fields: the PF's address and the VF's index.
+        case $rest in
+        *"$TAB"*"$TAB"*|"$arg1") answer rejected "$op needs a PF address and a VF index"; continue ;;
+        esac
+        pf=$arg1 n=${rest#*"$TAB"}
+        if [ "$op" = unpersist-vf ]; then
+            # The PF may be gone (hardware changed): the formats are enough to
+            # build a file name that cannot leave the directory.
+            if ! is_address "$pf"; then answer rejected "bad address: $pf"; continue; fi
+            if ! is_number "$n" 5; then answer rejected "bad VF index: $n"; continue; fi
+            file=$(vf_rule_file "$pf" "$n")
+            if ! note "file:$file"; then answer error "cannot record the undo of this change"; continue; fi
+            if out=$(rm -f "$file" 2>&1); then answer ok ""; else answer error "$out"; fi
+            continue
+        fi
+        if ! check_vf "$pf" "$n"; then answer rejected "$reason"; continue; fi
+        if vf_state "$ifname" "$n"; then answer ok "$vfstate"; else answer error "$out"; fi
+        ;;
+    vf-set)
+        # Exactly four fields: PF, VF index, key, value.
+        case $rest in
+        *"$TAB"*"$TAB"*"$TAB"*"$TAB"*) answer rejected "too many fields"; continue ;;
+        *"$TAB"*"$TAB"*"$TAB"*) ;;
+        *) answer rejected "vf-set needs a PF address, a VF index, a setting and a value"; continue ;;
+        esac
+        pf=$arg1 r=${rest#*"$TAB"}
+        n=${r%%"$TAB"*} r=${r#*"$TAB"}
+        if ! check_vf "$pf" "$n" || ! vf_setting "${r%%"$TAB"*}" "${r#*"$TAB"}"; then answer rejected "$reason"; continue; fi
+        if ! vf_state "$ifname" "$n"; then answer error "$out"; continue; fi
+        if ! journal_add "vf:$pf:$n" "vf|$pf|$n|$(printf '%s' "$vfstate" | tr '|' ',')"; then
+            answer error "cannot record the undo of this change in $journal"
+            continue
+        fi
+        if ! vf_ip "$ifname" "$n" "$key" "$val"; then answer error "$out"; continue; fi
+        if ! vf_state "$ifname" "$n"; then answer error "$out"; continue; fi
+        got=$(vf_field "$key" "$vfstate")
+        if [ "$got" = "$val" ]; then answer ok "$vfstate"; else answer error "$key did not apply: the VF reports $got"; fi
+        ;;
+    persist-vf)
+        # PF, VF index, then one or more key=value fields.
+        case $rest in
+        *"$TAB"*"$TAB"*) ;;
+        *) answer rejected "persist-vf needs a PF address, a VF index and at least one key=value setting"; continue ;;
+        esac
+        pf=$arg1 r=${rest#*"$TAB"}
+        n=${r%%"$TAB"*} r=${r#*"$TAB"}
+        if ! check_vf "$pf" "$n" || ! vf_settings "$r"; then answer rejected "$reason"; continue; fi
+        if ! note "file:$(vf_rule_file "$pf" "$n")"; then answer error "cannot record the undo of this change"; continue; fi
+        persist_vf "$pf" "$n"
         ;;
     commit)
         commit

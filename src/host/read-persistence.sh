@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Reads what is kept after reboot: this page's udev rules (device bindings,
-# and VF counts: 70-cockpit-passthrough-vfs-*.rules, which the glob covers) and driverctl's
-# saved overrides. Readable without administrative access.
+# and VF counts: 70-cockpit-passthrough-vfs-*.rules, which the first glob covers; VF
+# network settings: 71-cockpit-passthrough-vf-*.rules) and driverctl's saved overrides. Readable without administrative access.
 # And the driver each device had before "Prepare" (the executor records it in
 # /var/lib/cockpit-passthrough/previous-drivers/<address>: "vendor:device driver"):
 #   P <TAB> address <TAB> line
@@ -13,7 +13,7 @@
 # cannot be split from the line on a colon: addresses hold colons.)
 etc=${1:-/etc}
 lib=${2:-/var/lib/cockpit-passthrough}
-set -- "$etc"/udev/rules.d/70-cockpit-passthrough-*.rules "$etc"/driverctl.d/pci-*
+set -- "$etc"/udev/rules.d/70-cockpit-passthrough-*.rules "$etc"/udev/rules.d/71-cockpit-passthrough-vf-*.rules "$etc"/driverctl.d/pci-*
 for f in "$@"; do
     [ -f "$f" ] || continue
     printf 'F\t%s\n' "$f"
