@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* "Assign to VM": one device (and by default the rest of its IOMMU group) into
  * one VM's definition, and for a running QEMU VM optionally into the running VM
- * now. Preview shows the exact XML; "View automation script" the virsh way. */
+ * now. A VF of a network card goes by default as a network interface
+ * (<interface type='hostdev'> with MAC and VLAN, which libvirt sets on the VF
+ * at start), or as a plain PCI device. Preview shows the exact XML; "View
+ * automation script" the virsh way. */
 
 import { useEffect, useMemo, useRef, useState } from "react";
 import {
     Alert, Button, Checkbox, CodeBlock, CodeBlockCode, ExpandableSection, Form, FormGroup, FormHelperText,
-    FormSelect, FormSelectOption, HelperText, HelperTextItem, Modal, ModalVariant, Radio, Spinner,
+    FormSelect, FormSelectOption, HelperText, HelperTextItem, InputGroup, InputGroupItem, Modal, ModalVariant, Radio,
+    Spinner, TextInput,
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
@@ -21,10 +25,15 @@ import { vmResources } from "../model/vm-resources.ts";
 import { readMemAvailableKiB } from "../host/meminfo-reader.ts";
 import { NoteView } from "./DeviceDetails.tsx";
 import { gettext } from "./translate.ts";
-import { freeRootPortBuses, hostdevXml, insertDevices, planHostdevs, planNeedsColdPlug } from "../model/domain-xml.ts";
+import {
+    freeRootPortBuses, hostdevXml, insertDevices, interfaceXml, planHostdevs, planNeedsColdPlug,
+} from "../model/domain-xml.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
+import { isNicVf, locateVf } from "../model/vf-net.ts";
+import { macUses, macUseText } from "../model/vf-net-macs.ts";
+import { generateMac, parseMac, parseVlan } from "../model/vf-net-values.ts";
 import { attachScript, defineScript } from "../model/virsh-script.ts";
 import { assignDevices, readBaseline, type DomainBaseline, type DomainRecord } from "../model/domains.ts";
 import { LibvirtErrorAlert } from "./LibvirtErrorAlert.tsx";
@@ -49,6 +58,20 @@ export interface AssignDialogProps {
 
 type Timing = "now" | "next-boot";
 type RomBar = "default" | "on" | "off";
+type AssignAs = "interface" | "hostdev";
+
+/** What the MAC and VLAN fields start with: the VF's own settings when `ip link` reports
+ * any (set by hand or by "VF settings"), so assigning does not silently replace them;
+ * otherwise a new address. */
+function initialNetValues(snapshot: HostSnapshot, address: PciAddress | ""): { mac: string; vlan: string } {
+    const where = address === "" ? null : locateVf(snapshot, address);
+    const state = where?.ok ? where.state : null;
+    const current = state?.mac ? parseMac(state.mac) : null;
+    return {
+        mac: current?.ok ? current.mac : generateMac(),
+        vlan: state && state.vlan > 0 ? String(state.vlan) : "",
+    };
+}
 
 export const AssignDialog = ({
     domains, snapshot, deviceName, address: initialAddress, domain: initialDomain, onDone,
@@ -68,6 +91,25 @@ export const AssignDialog = ({
     const [baselineError, setBaselineError] = useState<unknown>(null);
     const { busy, error, apply } = useApply();
     const [showScript, setShowScript] = useState(false);
+    const nicVf = address !== "" && isNicVf(snapshot, address);
+    const [assignAs, setAssignAs] = useState<AssignAs>("interface");
+    const [macText, setMacText] = useState(() => initialNetValues(snapshot, address).mac);
+    const [vlanText, setVlanText] = useState(() => initialNetValues(snapshot, address).vlan);
+    // Another device chosen: start again from its own values. Not on snapshot refreshes, which would undo typing.
+    const netFor = useRef({ address, snapshot });
+    netFor.current.snapshot = snapshot;
+    useEffect(() => {
+        if (netFor.current.address === address)
+            return;
+        netFor.current.address = address;
+        const initial = initialNetValues(netFor.current.snapshot, address);
+        setAssignAs("interface");
+        setMacText(initial.mac);
+        setVlanText(initial.vlan);
+    }, [address]);
+    const asInterface = nicVf && assignAs === "interface";
+    const mac = parseMac(macText, gettext);
+    const vlan = parseVlan(vlanText, gettext);
 
     const vm: DomainRecord | undefined = candidates.find(d => domainKeyString(d) === vmKey);
     const backend = vm ? backendFor(domains, vm) : null;
@@ -116,7 +158,15 @@ export const AssignDialog = ({
     const specs = useMemo(
         () => planHostdevs(addresses, { managed, romBar: romBar === "default" ? null : romBar }, freeBuses),
         [addresses, managed, romBar, freeBuses]);
-    const fragments = useMemo(() => specs.map(hostdevXml), [specs]);
+    const macValue = mac.ok ? mac.mac : null;
+    const vlanValue = vlan.ok ? vlan.vlan : null;
+    // The chosen VF becomes the interface; the rest of its group (if any) stays plain hostdevs.
+    // With a bad MAC or VLAN the interface is left out of the preview; the field says why.
+    const fragments = useMemo(() => specs.flatMap(spec => {
+        if (!asInterface || spec.address !== address)
+            return [hostdevXml(spec)];
+        return macValue !== null && vlanValue !== null ? [interfaceXml({ ...spec, mac: macValue, vlan: vlanValue })] : [];
+    }), [specs, asInterface, address, macValue, vlanValue]);
     const coldOnly = planNeedsColdPlug(specs);
     const liveAllowed = caps.live && !!backend?.liveAttach && !coldOnly;
     const live = liveAllowed && (timing === "now" || !caps.config);
@@ -145,6 +195,9 @@ export const AssignDialog = ({
             .filter(asg => !vm || domainKeyString(asg.domain) !== vmKey)
             .map(asg => cockpit.format(_("$0 is assigned to $1 ($2)"), a, asg.domain.name, stateText(asg.state))));
     const unprepared = managed ? [] : addresses.filter(a => snapshot.byAddress.get(a)?.driver !== "vfio-pci");
+    const macClashes = useMemo(() => asInterface && macValue !== null
+        ? macUses(macValue, snapshot, candidates, address === "" ? null : address).map(u => macUseText(u, gettext))
+        : [], [asInterface, macValue, snapshot, candidates, address]);
 
     let blocker: string | null = null;
     if (!vm)
@@ -159,18 +212,30 @@ export const AssignDialog = ({
                 : _("This VM can take no devices now.");
     else if (alreadyHere.length > 0)
         blocker = cockpit.format(_("Already assigned to this VM: $0"), alreadyHere.join(", "));
+    else if (asInterface && !mac.ok)
+        blocker = mac.error;
+    else if (asInterface && !vlan.ok)
+        blocker = vlan.error;
     else if (unprepared.length > 0)
         blocker = cockpit.format(_("With managed='no' the devices must already be bound to vfio-pci: $0"), unprepared.join(", "));
     else if (!baseline)
         blocker = baselineError ? _("Could not read the VM's definition.") : _("Reading the VM's definition...");
 
+    // Where to see the result: the MAC appears on the VF in the PF's `ip link` once the VM runs.
+    const scriptComments = useMemo(() => {
+        const where = asInterface && address !== "" ? locateVf(snapshot, address) : null;
+        return where?.ok && macValue !== null
+            ? [cockpit.format(_("libvirt sets the MAC address $0 on VF $1 of $2 when the VM starts; to check: ip link show $2"),
+                              macValue, where.index, where.pfName)]
+            : [];
+    }, [asInterface, address, snapshot, macValue]);
     const script = useMemo(() => {
         if (!vm || !backend || !baseline || blocker)
             return "";
         if (backend.liveAttach)
-            return attachScript({ connection: vm.connection, domain: vm.name, fragments, config, live });
-        return defineScript(vm.connection, vm.name, insertDevices(baseline.inactiveXml!, fragments));
-    }, [vm, backend, baseline, blocker, fragments, config, live]);
+            return attachScript({ connection: vm.connection, domain: vm.name, fragments, config, live, comments: scriptComments });
+        return defineScript(vm.connection, vm.name, insertDevices(baseline.inactiveXml!, fragments), scriptComments);
+    }, [vm, backend, baseline, blocker, fragments, config, live, scriptComments]);
 
     const assign = () => {
         if (!vm || !backend || !baseline)
@@ -230,6 +295,57 @@ export const AssignDialog = ({
                                   description={cockpit.format(_("One hostdev per function of the card ($0), on one guest slot; function 0 is marked multifunction."),
                                                               card.map(f => f.address).join(", "))} />}
                 </FormGroup>
+
+                {nicVf &&
+                    <FormGroup label={_("Assign as")} role="radiogroup" fieldId="pt-assign-as" isStack>
+                        <Radio id="pt-assign-as-interface" name="assign-as" isChecked={assignAs === "interface"}
+                               onChange={() => setAssignAs("interface")}
+                               label={_("As network interface")}
+                               description={_("<interface type='hostdev'>: libvirt sets the MAC address and VLAN on the VF when the VM starts, so the guest always gets the same address.")} />
+                        <Radio id="pt-assign-as-hostdev" name="assign-as" isChecked={assignAs === "hostdev"}
+                               onChange={() => setAssignAs("hostdev")}
+                               label={_("As PCI device")}
+                               description={_("<hostdev>: the guest gets the VF as it is, with whatever MAC address the VF has.")} />
+                    </FormGroup>}
+                {asInterface &&
+                    <FormGroup label={_("MAC address")} fieldId="pt-assign-mac" isRequired>
+                        <InputGroup>
+                            <InputGroupItem isFill>
+                                <TextInput id="pt-assign-mac" value={macText} onChange={(_e, v) => setMacText(v)}
+                                           validated={mac.ok ? "default" : "error"} isDisabled={busy} />
+                            </InputGroupItem>
+                            <InputGroupItem>
+                                <Button id="pt-assign-mac-generate" variant="control" isDisabled={busy}
+                                        onClick={() => setMacText(generateMac())}>
+                                    {_("Generate")}
+                                </Button>
+                            </InputGroupItem>
+                        </InputGroup>
+                        <FormHelperText>
+                            <HelperText>
+                                {!mac.ok
+                                    ? <HelperTextItem variant="error" id="pt-assign-mac-error">{mac.error}</HelperTextItem>
+                                    : <HelperTextItem>{_("Generate gives a locally administered address under 52:54:00, the prefix libvirt uses.")}</HelperTextItem>}
+                            </HelperText>
+                        </FormHelperText>
+                    </FormGroup>}
+                {asInterface && macClashes.length > 0 &&
+                    <Alert id="pt-assign-mac-used" variant="warning" isInline title={_("This MAC address is already in use")}>
+                        {macClashes.map(t => <div key={t}>{t}</div>)}
+                        <div>{_("Two interfaces with one MAC address on a network disturb each other's traffic.")}</div>
+                    </Alert>}
+                {asInterface &&
+                    <FormGroup label={_("VLAN")} fieldId="pt-assign-vlan">
+                        <TextInput id="pt-assign-vlan" value={vlanText} onChange={(_e, v) => setVlanText(v)}
+                                   inputMode="numeric" validated={vlan.ok ? "default" : "error"} isDisabled={busy} />
+                        <FormHelperText>
+                            <HelperText>
+                                {!vlan.ok
+                                    ? <HelperTextItem variant="error" id="pt-assign-vlan-error">{vlan.error}</HelperTextItem>
+                                    : <HelperTextItem>{_("Optional, 1-4094: the VF tags the guest's traffic with this VLAN. Empty: no VLAN.")}</HelperTextItem>}
+                            </HelperText>
+                        </FormHelperText>
+                    </FormGroup>}
 
                 {shownNotes.length > 0 &&
                     <FormGroup label={_("About the device")} fieldId="pt-assign-notes">

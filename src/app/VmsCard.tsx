@@ -12,7 +12,7 @@ import cockpit from "cockpit";
 
 import { useDialogs } from "dialogs";
 import { domainKeyString, type Connection } from "../model/assignments.ts";
-import type { DomainHostdev } from "../model/domain-xml.ts";
+import type { DomainHostdev, InterfaceNet } from "../model/domain-xml.ts";
 import { checkHostdevs, idText, type HostdevCheck } from "../model/hardware-records.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
@@ -59,6 +59,14 @@ function hostdevRows(d: DomainRecord): HostdevRow[] {
 }
 
 const pendingKey = (d: DomainRecord, a: PciAddress) => `${domainKeyString(d)}|${a}`;
+
+/** A VF held as <interface type='hostdev'>: what the guest's network sees of it. */
+function interfaceText(net: InterfaceNet): string {
+    const mac = net.mac ?? _("no MAC address");
+    if (net.vlans.length === 0)
+        return cockpit.format(_("(network interface, MAC $0)"), mac);
+    return cockpit.format(_("(network interface, MAC $0, VLAN $1)"), mac, net.vlans.join(", "));
+}
 
 function unavailableText(connection: Connection, state: Extract<ConnectionState, { status: "unavailable" }>): { title: string; body: string } {
     const which = connectionText(connection);
@@ -189,7 +197,7 @@ export const VmsCard = ({ domains, refreshDomains, snapshot, deviceName, onChang
         return (
             <ListItem key={key} className="pt-vm-hostdev" data-address={row.device.address} data-check={check?.kind ?? "ok"}>
                 <span>{row.device.address} {deviceName(row.device.address)}</span>
-                {row.device.kind === "interface" && <span> {_("(network interface)")}</span>}
+                {row.device.net && <span className="pt-vm-interface"> {interfaceText(row.device.net)}</span>}
                 {note && <span className="pt-vm-hostdev-note"> — {note}</span>}{" "}
                 {!pending.has(key) &&
                     <Button variant="link" isInline isDanger

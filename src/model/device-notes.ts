@@ -71,10 +71,16 @@ function commonUpstream(snapshot: HostSnapshot, fns: PciFunction[]): PciAddress 
 
 const cardOf = (address: PciAddress) => address.slice(0, address.lastIndexOf("."));
 
-/** The other functions of the same card (same domain:bus:slot), in function order. */
+/** The other functions of the same card (same domain:bus:slot), in function order.
+ * VFs share slots with each other and often with their PF (a Hi1822's VFs are 03:00.1-4
+ * beside PF 03:00.0) without being functions of one card: a VF is a card of its own,
+ * and a PF's card leaves its VFs out, so "All functions" never takes a PF with a VF. */
 export function cardFunctions(snapshot: HostSnapshot, address: PciAddress): PciFunction[] {
+    const self = snapshot.byAddress.get(address);
+    if (self?.physfn)
+        return [self];
     const card = cardOf(address);
-    return snapshot.functions.filter(f => cardOf(f.address) === card && !isBridge(f.classCode))
+    return snapshot.functions.filter(f => cardOf(f.address) === card && !isBridge(f.classCode) && !f.physfn)
             .sort((a, b) => addressParts(a.address).func - addressParts(b.address).func);
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Domain XML: read PCI hostdevs, build and insert hostdev fragments, remove
- * them, and canonicalise for comparison. Pure functions on strings, using the
+/* Domain XML: read PCI hostdevs (and VFs held as <interface type='hostdev'>),
+ * build and insert their fragments, remove them, and canonicalise for comparison. Pure functions on strings, using the
  * standard DOMParser/XMLSerializer (the browser's; @xmldom/xmldom in tests).
  *
  * Edits touch only the added or removed element (and its one line of
@@ -139,6 +139,24 @@ export interface DomainHostdev {
     /** Guest-side address; differs between live and inactive XML. */
     guest: GuestPciAddress | null;
     alias: string | null;
+    /** The network side of an <interface type='hostdev'>; null for a <hostdev>. */
+    net: InterfaceNet | null;
+}
+
+export interface InterfaceNet {
+    /** <mac address>, lower case; null when absent (libvirt then generates one when it defines the domain). */
+    mac: string | null;
+    /** <vlan><tag id/></vlan>: one tag, or several for a trunk; empty without VLAN. */
+    vlans: number[];
+}
+
+function interfaceNetOf(el: Element): InterfaceNet {
+    const mac = firstChild(el, "mac")?.getAttribute("address")?.trim().toLowerCase() || null;
+    const vlan = firstChild(el, "vlan");
+    const vlans = vlan
+        ? childElements(vlan, "tag").map(t => parseNumberAttr(t.getAttribute("id"))).filter((n): n is number => n !== null)
+        : [];
+    return { mac, vlans };
 }
 
 interface FoundHostdev {
@@ -174,6 +192,7 @@ function findHostdevs(doc: Document): FoundHostdev[] {
                 managed: el.getAttribute("managed") === "yes",
                 guest: guestAddressOf(el),
                 alias: firstChild(el, "alias")?.getAttribute("name") ?? null,
+                net: kind === "interface" ? interfaceNetOf(el) : null,
             },
         });
     }
@@ -183,6 +202,17 @@ function findHostdevs(doc: Document): FoundHostdev[] {
 /** Every PCI hostdev and hostdev interface of a domain, in document order. */
 export function listPciHostdevs(xml: string): DomainHostdev[] {
     return findHostdevs(parseXml(xml)).map(f => f.hostdev);
+}
+
+/** The MAC address of every <interface> of a domain (any type: network, bridge, hostdev...), lower case:
+ * what a new VF interface's MAC must not repeat. */
+export function interfaceMacs(xml: string): string[] {
+    const devices = firstChild(parseXml(xml).documentElement, "devices");
+    if (!devices)
+        return [];
+    return childElements(devices, "interface")
+            .map(el => firstChild(el, "mac")?.getAttribute("address")?.trim().toLowerCase() ?? "")
+            .filter(mac => mac !== "");
 }
 
 /** The element for one host address, serialised: what DetachDevice wants (from the live XML for LIVE, the inactive XML for CONFIG). */
@@ -204,6 +234,11 @@ export interface HostdevSpec {
 
 const hex = (n: number, width: number) => "0x" + n.toString(16).padStart(width, "0");
 
+function guestAddressLine(g: GuestPciAddress): string {
+    return `  <address type='pci' domain='${hex(g.domain, 4)}' bus='${hex(g.bus, 2)}' slot='${hex(g.slot, 2)}' ` +
+           `function='${hex(g.function, 1)}'${g.multifunction ? " multifunction='on'" : ""}/>`;
+}
+
 /** The <hostdev> element for one function. All values are numbers or enums, so no escaping is needed. */
 export function hostdevXml(spec: HostdevSpec): string {
     const p = addressParts(spec.address);
@@ -216,12 +251,41 @@ export function hostdevXml(spec: HostdevSpec): string {
     ];
     if (spec.romBar)
         lines.push(`  <rom bar='${spec.romBar}'/>`);
-    if (spec.guest) {
-        const g = spec.guest;
-        lines.push(`  <address type='pci' domain='${hex(g.domain, 4)}' bus='${hex(g.bus, 2)}' slot='${hex(g.slot, 2)}' ` +
-                   `function='${hex(g.function, 1)}'${g.multifunction ? " multifunction='on'" : ""}/>`);
-    }
+    if (spec.guest)
+        lines.push(guestAddressLine(spec.guest));
     lines.push(`</hostdev>`);
+    return lines.join("\n");
+}
+
+export interface InterfaceSpec extends HostdevSpec {
+    /** Already checked with parseMac (vf-net-values.ts): lower-case xx:xx:xx:xx:xx:xx. */
+    mac: string;
+    /** 0: no <vlan>. */
+    vlan: number;
+}
+
+/** A VF as a guest network interface: libvirt sets the MAC (and VLAN) on the VF through
+ * its PF before the VM starts, so the guest sees the address the admin chose, and the
+ * host's `ip link` shows it on that VF. Values are checked numbers and a checked MAC,
+ * so no escaping is needed; the order is the one libvirt writes back. */
+export function interfaceXml(spec: InterfaceSpec): string {
+    if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(spec.mac) || !Number.isInteger(spec.vlan) || spec.vlan < 0 || spec.vlan > 4094)
+        throw new Error(`invalid MAC or VLAN: ${spec.mac} ${spec.vlan}`);
+    const p = addressParts(spec.address);
+    const lines = [
+        `<interface type='hostdev' managed='${spec.managed ? "yes" : "no"}'>`,
+        `  <mac address='${spec.mac}'/>`,
+        `  <source>`,
+        `    <address type='pci' domain='${hex(p.domain, 4)}' bus='${hex(p.bus, 2)}' slot='${hex(p.slot, 2)}' function='${hex(p.func, 1)}'/>`,
+        `  </source>`,
+    ];
+    if (spec.vlan > 0)
+        lines.push(`  <vlan>`, `    <tag id='${spec.vlan}'/>`, `  </vlan>`);
+    if (spec.romBar)
+        lines.push(`  <rom bar='${spec.romBar}'/>`);
+    if (spec.guest)
+        lines.push(guestAddressLine(spec.guest));
+    lines.push(`</interface>`);
     return lines.join("\n");
 }
 

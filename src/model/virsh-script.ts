@@ -41,10 +41,13 @@ export interface DeviceChangeScript {
     config: boolean;
     /** Change the running VM now. */
     live: boolean;
+    /** Lines for the reader (e.g. how to see the MAC libvirt sets on a VF), printed as # comments. */
+    comments?: readonly string[];
 }
 
-function header(): string[] {
-    return ["#!/bin/sh", "set -eu"];
+function header(comments: readonly string[] = []): string[] {
+    // One line each: a newline inside a comment would turn the rest into a command.
+    return ["#!/bin/sh", "set -eu", ...comments.map(c => "# " + c.replace(/\s*\n\s*/g, " "))];
 }
 
 /** attach-device per fragment, with --config and/or --live. QEMU only: StratoVirt has no attach-device. */
@@ -63,7 +66,7 @@ function deviceScript(command: string, s: DeviceChangeScript): string {
         throw new Error("neither --config nor --live");
     const uri = CONNECTION_URIS[s.connection];
     const flags = [s.config ? "--config" : null, s.live ? "--live" : null].filter(Boolean).join(" ");
-    const lines = header();
+    const lines = header(s.comments);
     s.fragments.forEach((fragment, i) => {
         lines.push("", ...writeFile(`xml${i}`, fragment),
                    `virsh -c ${shellQuote(uri)} ${command} --domain ${shellQuote(s.domain)} --file "$xml${i}" ${flags}`,
@@ -74,10 +77,10 @@ function deviceScript(command: string, s: DeviceChangeScript): string {
 
 /** The StratoVirt way (no live attach): replace the stored definition with the edited XML.
  * The first command shows the definition the edit was based on, for comparison. */
-export function defineScript(connection: Connection, domain: string, newXml: string): string {
+export function defineScript(connection: Connection, domain: string, newXml: string, comments: readonly string[] = []): string {
     const uri = shellQuote(CONNECTION_URIS[connection]);
     return [
-        ...header(),
+        ...header(comments),
         "",
         `# The definition this change is based on:`,
         `virsh -c ${uri} dumpxml --inactive --security-info --domain ${shellQuote(domain)}`,

@@ -6,8 +6,8 @@ import fs from "node:fs";
 import { describe, test } from "node:test";
 
 import {
-    canonicalXml, checkDomainXml, freeRootPortBuses, hostdevElementXml, hostdevXml, insertDevices,
-    listPciHostdevs, planHostdevs, planNeedsColdPlug, removeHostdev, sameXml,
+    canonicalXml, checkDomainXml, freeRootPortBuses, hostdevElementXml, hostdevXml, insertDevices, interfaceMacs,
+    interfaceXml, listPciHostdevs, planHostdevs, planNeedsColdPlug, removeHostdev, sameXml,
 } from "../../src/model/domain-xml.ts";
 import type { PciAddress } from "../../src/model/pci-address.ts";
 
@@ -141,6 +141,84 @@ describe("editing keeps everything else", () => {
     test("inserting into a domain without <devices> creates it", () => {
         const xml = insertDevices("<domain type='kvm'><name>a</name></domain>", [hostdevXml({ address: at("0000:03:00.0"), managed: true, romBar: null, guest: null })]);
         assert.deepEqual(listPciHostdevs(xml).map(h => h.address), ["0000:03:00.0"]);
+    });
+});
+
+describe("VFs as network interfaces", () => {
+    const VF = at("0000:03:10.2");
+    const spec = { address: VF, managed: true, romBar: null, guest: null, mac: "52:54:00:ab:cd:ef", vlan: 200 };
+
+    test("fragment: managed, MAC, PCI source, VLAN tag; no <vlan> for 0", () => {
+        assert.equal(interfaceXml(spec), [
+            "<interface type='hostdev' managed='yes'>",
+            "  <mac address='52:54:00:ab:cd:ef'/>",
+            "  <source>",
+            "    <address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x2'/>",
+            "  </source>",
+            "  <vlan>",
+            "    <tag id='200'/>",
+            "  </vlan>",
+            "</interface>",
+        ].join("\n"));
+        const plain = interfaceXml({ ...spec, vlan: 0, managed: false, romBar: "off" });
+        assert.doesNotMatch(plain, /<vlan/);
+        assert.match(plain, /managed='no'/);
+        assert.match(plain, /<rom bar='off'\/>/);
+    });
+
+    test("values that did not pass parseMac/parseVlan never reach the XML", () => {
+        assert.throws(() => interfaceXml({ ...spec, mac: "52:54:00:ab:cd:ef'/><x a='" }));
+        assert.throws(() => interfaceXml({ ...spec, vlan: 4095 }));
+        assert.throws(() => interfaceXml({ ...spec, vlan: -1 }));
+    });
+
+    test("reads back as an interface with its MAC and VLAN; hostdevs have no network side", () => {
+        const xml = insertDevices(inactive, [interfaceXml(spec)]);
+        const found = listPciHostdevs(xml).find(h => h.address === VF)!;
+        assert.equal(found.kind, "interface");
+        assert.equal(found.managed, true);
+        assert.deepEqual(found.net, { mac: "52:54:00:ab:cd:ef", vlans: [200] });
+        assert.deepEqual(listPciHostdevs(live).map(h => h.net),
+                         [{ mac: "52:54:00:6d:90:02", vlans: [42] }, null]);
+        // a trunk lists its tags; a MAC in upper case reads as lower case
+        const trunk = `<domain><devices><interface type='hostdev'><mac address='52:54:00:AA:00:01'/>
+            <source><address type='pci' domain='0' bus='3' slot='0x10' function='0'/></source>
+            <vlan trunk='yes'><tag id='10'/><tag id='20'/></vlan></interface></devices></domain>`;
+        assert.deepEqual(listPciHostdevs(trunk)[0].net, { mac: "52:54:00:aa:00:01", vlans: [10, 20] });
+    });
+
+    test("assign then unassign gives back the fixture byte for byte (apart from quote style)", () => {
+        for (const base of [inactive, live]) {
+            const assigned = insertDevices(base, [interfaceXml(spec)]);
+            assert.match(assigned, /\n {4}<interface type=.hostdev. managed=.yes.>\n {6}<mac address=.52:54:00:ab:cd:ef.\/>\n {6}<source>/);
+            assert.deepEqual(listPciHostdevs(assigned).map(h => h.address).slice(-1), [VF]);
+            const { xml: back, removed } = removeHostdev(assigned, VF);
+            assert.equal(removed, 1);
+            assert.ok(sameXml(back, base));
+            assert.equal(back.replace(/"/g, "'"), base.trim().replace(/"/g, "'"));
+        }
+    });
+
+    test("removing the new interface leaves the other interface, the metadata and the rest alone", () => {
+        const assigned = insertDevices(inactive, [interfaceXml(spec), hostdevXml({ address: at("0000:00:02.0"), managed: true, romBar: null, guest: null })]);
+        const { xml } = removeHostdev(assigned, VF);
+        assert.deepEqual(listPciHostdevs(xml).map(h => [h.kind, h.address]), [["interface", "0000:05:00.1"], ["hostdev", "0000:00:02.0"]]);
+        assert.match(xml, /keep me/);
+        assert.ok(sameXml(removeHostdev(xml, at("0000:00:02.0")).xml, inactive));
+    });
+
+    test("the element DetachDevice gets for an interface is the interface", () => {
+        const el = hostdevElementXml(live, at("0000:05:00.1"))!;
+        assert.match(el, /^<interface type="hostdev"/);
+        assert.match(el, /<mac address="52:54:00:6d:90:02"\/>/);
+    });
+
+    test("every interface's MAC, whatever its type", () => {
+        assert.deepEqual(interfaceMacs(live), ["52:54:00:6d:90:02"]);
+        const xml = `<domain><devices><interface type='network'><mac address='52:54:00:00:00:0A'/><source network='default'/></interface>
+            <interface type='bridge'><source bridge='br0'/></interface></devices></domain>`;
+        assert.deepEqual(interfaceMacs(xml), ["52:54:00:00:00:0a"]);
+        assert.deepEqual(interfaceMacs("<domain><name>x</name></domain>"), []);
     });
 });
 

@@ -13,7 +13,8 @@ import type { DomainState } from "../../src/model/assignments.ts";
 import {
     assignDevices, createDomain, DomainChangedError, loadDomain, readBaseline, unassignDevice, VerifyError, type Backend,
 } from "../../src/model/domains.ts";
-import { canonicalXml, hostdevXml, insertDevices, listPciHostdevs, removeHostdev } from "../../src/model/domain-xml.ts";
+import { canonicalXml, hostdevXml, insertDevices, interfaceXml, listPciHostdevs, removeHostdev } from "../../src/model/domain-xml.ts";
+import { readRecords } from "../../src/model/hardware-records.ts";
 import type { PciAddress } from "../../src/model/pci-address.ts";
 
 const BASE = fs.readFileSync(new URL("../fixtures/libvirt/q35-inactive.xml", import.meta.url), "utf8");
@@ -123,6 +124,47 @@ describe("assigning devices to a VM", () => {
                             { fragments: [fragment(A), fragment(B)], addresses: [A, B], config: true, live: false });
         assert.deepEqual(calls, ["define"]);
         assert.deepEqual((await loadDomain(backend, d.uuid)).inactiveHostdevs.filter(a => a === A || a === B), [A, B]);
+    });
+});
+
+describe("a VF as a network interface, through both backends", () => {
+    const VF = "0000:03:10.2" as PciAddress;
+    const nic = interfaceXml({ address: VF, managed: true, romBar: null, guest: null, mac: "52:54:00:ab:cd:ef", vlan: 200 });
+    const records = [{ address: VF, vendorId: 0x8086, deviceId: 0x10ca }];
+
+    for (const liveAttach of [true, false]) {
+        test(`${liveAttach ? "libvirt-dbus" : "virsh"}: assigned with its record, read back, removed again to the original`, async () => {
+            const { d, backend } = fakeLibvirt({ liveAttach });
+            d.state = "shut off";
+            d.liveXml = d.inactiveXml;
+            const record = await loadDomain(backend, d.uuid);
+            const baseline = await readBaseline(backend, record);
+            await assignDevices(backend, record, baseline, { fragments: [nic], addresses: [VF], config: true, live: false, records });
+            const after = await loadDomain(backend, d.uuid);
+            const dev = after.inactiveDevices.find(h => h.address === VF)!;
+            assert.equal(dev.kind, "interface");
+            assert.deepEqual(dev.net, { mac: "52:54:00:ab:cd:ef", vlans: [200] });
+            assert.deepEqual(readRecords(d.inactiveXml), records);
+            // the fixture's own interface (05:00.1) and everything else stay
+            assert.ok(after.inactiveHostdevs.includes("0000:05:00.1" as PciAddress));
+
+            d.liveXml = d.inactiveXml;
+            const result = await unassignDevice(backend, await loadDomain(backend, d.uuid), VF);
+            assert.deepEqual(result, { configRemoved: true, live: "none" });
+            assert.equal(canonicalXml(d.inactiveXml), canonicalXml(BASE));
+        });
+    }
+
+    test("hot plug of the interface: CONFIG|LIVE in one call; a running VM keeps it until the guest lets go", async () => {
+        const { d, calls, backend } = fakeLibvirt({ liveAttach: true });
+        const record = await loadDomain(backend, d.uuid);
+        await assignDevices(backend, record, await readBaseline(backend, record),
+                            { fragments: [nic], addresses: [VF], config: true, live: true });
+        assert.deepEqual(calls, [`attach ${VF} config=true live=true`]);
+        const after = await loadDomain(backend, d.uuid);
+        assert.equal(after.liveDevices.find(h => h.address === VF)?.kind, "interface");
+        assert.deepEqual(await unassignDevice(backend, after, VF), { configRemoved: true, live: "removed" });
+        assert.deepEqual(calls.slice(1), [`detach ${VF} config=true live=false`, `detach ${VF} config=false live=true`]);
     });
 });
 

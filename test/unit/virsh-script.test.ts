@@ -75,6 +75,22 @@ describe("virsh automation scripts", () => {
         assert.doesNotMatch(script, /attach-device|--live/);
     });
 
+    test("a VF as network interface: the <interface> goes through attach-device or define like a hostdev, with a note", () => {
+        const nic = "<interface type='hostdev' managed='yes'>\n  <mac address='52:54:00:ab:cd:ef'/>\n  <source>\n" +
+                    "    <address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x2'/>\n  </source>\n" +
+                    "  <vlan>\n    <tag id='200'/>\n  </vlan>\n</interface>";
+        const note = "libvirt sets the MAC on VF 1 of enp3s0 when the VM starts:\nreboot";
+        const script = attachScript({ connection: "qemu", domain: "vm", fragments: [nic], config: true, live: false, comments: [note] });
+        assert.match(script, /^# libvirt sets the MAC on VF 1 of enp3s0 when the VM starts: reboot$/m);
+        const calls = runWithFakeVirsh(script);
+        assert.equal(calls.length, 1, "the comment runs nothing");
+        assert.deepEqual(calls[0].argv.slice(2, 5), ["attach-device", "--domain", "vm"]);
+        assert.equal(calls[0].file.trim(), nic);
+        const xml = `<domain><name>sv</name><devices>\n${nic}\n</devices></domain>`;
+        const define = runWithFakeVirsh(defineScript("stratovirt", "sv", xml, [note]));
+        assert.equal(define[1].file.trim(), xml);
+    });
+
     test("a VM named --help is a name, not an option", () => {
         const calls = runWithFakeVirsh(attachScript({ connection: "qemu", domain: "--help", fragments: [fragment], config: true, live: false }));
         assert.deepEqual(calls[0].argv.slice(3, 5), ["--domain", "--help"]);
