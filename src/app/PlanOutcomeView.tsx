@@ -77,6 +77,8 @@ function checkFailureText(check: Check, actual: string): string {
         return cockpit.format(_("sriov_drivers_autoprobe of $0 did not change."), check.address);
     case "override":
         return cockpit.format(_("driver_override is \"$0\", not the expected value."), actual);
+    case "vf-setting":
+        return cockpit.format(_("VF $0 reports \"$1\" after the change: the driver did not apply it."), check.vf, actual || _("nothing"));
     default: {
         const never: never = check;
         throw new Error(`unknown check ${JSON.stringify(never)}`);
@@ -92,6 +94,8 @@ function doneTitle(kind: PlanKind): string {
         return _("Returned to the host");
     case "vfs":
         return _("VFs configured");
+    case "vf-settings":
+        return _("VF settings applied");
     default: {
         const never: never = kind;
         throw new Error(`unknown plan kind ${JSON.stringify(never)}`);

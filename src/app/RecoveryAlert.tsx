@@ -23,6 +23,10 @@ function entryText(e: RecoveryEntry): string {
             : cockpit.format(_("$0 could not get its $1 VFs back (it has $2)"), e.address, e.expected, e.actual);
     case "file":
         return e.restored ? cockpit.format(_("$0 is as it was"), e.path) : cockpit.format(_("$0 could not be restored"), e.path);
+    case "vf":
+        return e.restored
+            ? cockpit.format(_("VF $1 of $0 has its network settings back"), e.pf, e.vf)
+            : cockpit.format(_("VF $1 of $0 could not get its network settings back"), e.pf, e.vf);
     }
 }
 

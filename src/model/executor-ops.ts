@@ -15,6 +15,7 @@
 
 import { isPciAddress, type PciAddress } from "./pci-address.ts";
 import { isDriverName, type Action, type DriverName, type PersistMethod } from "./plan.ts";
+import { invalidSetting, settingValue, type VfSetting } from "./vf-settings.ts";
 
 /** The only sysfs files the executor writes, relative to /sys/bus/pci. */
 export type SysfsWrite =
@@ -52,7 +53,14 @@ export type ExecOp =
     /** Load vfio-pci at boot (the page's own modules-load.d file). */
     | { op: "modules-load" }
     /** Add kernel arguments (grubby, or /etc/default/grub + regeneration, restored on failure). */
-    | { op: "kernel-args"; args: string[] };
+    | { op: "kernel-args"; args: string[] }
+    /** -> "mac|vlan|qos|spoofchk|trust|state|min|max" of VF <vf> of the PF (ip -d link; "-": not reported). */
+    | { op: "vf-read"; pf: PciAddress; vf: number }
+    /** ip link set dev <the PF's interface> vf <vf> <setting>, read back -> the new vf-read answer. */
+    | { op: "vf-set"; pf: PciAddress; vf: number; setting: VfSetting }
+    /** The udev rule applying these settings to VF <vf> at boot. */
+    | { op: "persist-vf"; pf: PciAddress; vf: number; settings: readonly VfSetting[] }
+    | { op: "unpersist-vf"; pf: PciAddress; vf: number };
 
 export type ExecReply =
     | { status: "ok"; value: string }
@@ -95,6 +103,7 @@ export function writeTarget(w: SysfsWrite): { path: string; value: string } {
 export function invalidReason(op: ExecOp): string | null {
     const badAddress = (a: string) => isPciAddress(a) ? null : `bad address ${JSON.stringify(a)}`;
     const badDriver = (d: string) => isDriverName(d) ? null : `bad driver name ${JSON.stringify(d)}`;
+    const badIndex = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 65535 ? null : `bad VF index ${n}`;
     switch (op.op) {
     case "write": {
         const w = op.write;
@@ -120,6 +129,14 @@ export function invalidReason(op: ExecOp): string | null {
         return badDriver(op.driver);
     case "modprobe-vfio": case "commit": case "rollback": case "clear-report": case "modules-load":
         return null;
+    case "vf-read": case "unpersist-vf":
+        return badAddress(op.pf) ?? badIndex(op.vf);
+    case "vf-set":
+        return badAddress(op.pf) ?? badIndex(op.vf) ?? invalidSetting(op.setting);
+    case "persist-vf":
+        return badAddress(op.pf) ?? badIndex(op.vf) ??
+            (op.settings.length === 0 ? "no settings to keep" : null) ??
+            op.settings.map(invalidSetting).find(r => r !== null) ?? null;
     case "kernel-args":
         return op.args.length > 0 && op.args.length <= 8 && op.args.every(a => a.length <= 64 && /^[a-z0-9_.-]+(=[A-Za-z0-9_.,:-]+)?$/.test(a))
             ? null
@@ -148,6 +165,12 @@ export function encodeOp(op: ExecOp): string {
     case "kernel-args": return ["kernel-args", ...op.args].join("\t");
     case "persist": case "unpersist":
         return [`${op.op}-${op.method}`, op.address].join("\t");
+    case "vf-read": case "unpersist-vf":
+        return [op.op, op.pf, String(op.vf)].join("\t");
+    case "vf-set":
+        return [op.op, op.pf, String(op.vf), op.setting.key, settingValue(op.setting)].join("\t");
+    case "persist-vf":
+        return [op.op, op.pf, String(op.vf), ...op.settings.map(s => `${s.key}=${settingValue(s)}`)].join("\t");
     }
 }
 
@@ -182,5 +205,8 @@ export function actionOp(action: Action): ExecOp {
     case "set-autoprobe": return { op: "write", write: { file: "sriov_drivers_autoprobe", address: action.address, enabled: action.enabled } };
     case "persist-vfs": return { op: "persist-vfs", address: action.address, count: action.count, autoprobe: action.autoprobe };
     case "unpersist-vfs": return { op: "unpersist-vfs", address: action.address };
+    case "set-vf": return { op: "vf-set", pf: action.pf, vf: action.vf, setting: action.setting };
+    case "persist-vf": return { op: "persist-vf", pf: action.pf, vf: action.vf, settings: action.settings };
+    case "unpersist-vf": return { op: "unpersist-vf", pf: action.pf, vf: action.vf };
     }
 }

@@ -8,6 +8,7 @@
 
 import type { Check, Plan, PlanAction, PlanKind } from "./plan.ts";
 import { untranslated, type Gettext } from "./plan-text.ts";
+import { settingArgs, settingValue, type VfSetting } from "./vf-settings.ts";
 
 /** Single-quotes a value for sh: 'it'\''s'. */
 export function shellQuote(value: string): string {
@@ -45,11 +46,48 @@ const PERSIST_VFS_FUNCTION = `persist_vfs() {
         > "$etc/udev/rules.d/70-cockpit-passthrough-vfs-$1.rules"
 }`;
 
+/* The VF settings rule, written as executor.sh writes it: the same events as
+ * the VF count rule (which creates the VFs first), one RUN per setting, the
+ * PF's interface looked up from sysfs when it runs. Arguments: the PF, the VF
+ * index, then key=value pairs in the order mac vlan spoofchk trust state rate. */
+const PERSIST_VF_FUNCTION = `persist_vf() {
+    a=$1 n=$2
+    shift 2
+    vendor= device=
+    read -r vendor < "$pci/devices/$a/vendor"
+    read -r device < "$pci/devices/$a/device"
+    drv=$(driver_of "$a")
+    [ -n "$drv" ] || fail "$a has no driver"
+    ipbin=$(command -v ip) || fail "ip is not installed"
+    summary= runs=
+    for kv in "$@"; do
+        key=\${kv%%=*} v=\${kv#*=}
+        case $key in
+        vlan) args="vlan \${v%%,*} qos \${v#*,}" ;;
+        rate) args="min_tx_rate \${v%%,*} max_tx_rate \${v#*,}" ;;
+        *) args="$key $v" ;;
+        esac
+        summary="$summary $key=$v"
+        __RUNS__
+    done
+    mkdir -p "$etc/udev/rules.d"
+    printf '%s\\n' \\
+        "# Written by Cockpit (Device passthrough): VF $n of $a ($vendor:$device, driver $drv):$summary" \\
+        "# Remove this file (or use the \\"Kept after reboot\\" list) to stop applying these settings at the next boot." \\
+        "# The same events as 70-cockpit-passthrough-vfs-$a.rules, which creates the VFs first; the PF's interface is looked up when it runs." \\
+        "ACTION==\\"add|bind\\", SUBSYSTEM==\\"pci\\", KERNEL==\\"$a\\", DRIVER==\\"$drv\\", ATTR{vendor}==\\"$vendor\\", ATTR{device}==\\"$device\\"$runs" \\
+        > "$etc/udev/rules.d/71-cockpit-passthrough-vf-$a-$n.rules"
+}`.replace("__RUNS__",
+           // One RUN per setting; udev's escapes ($$, \") inside a shell string: kept out of the template literal.
+           "runs=\"$runs, RUN+=\\\"/bin/sh -c 'for n in /sys/bus/pci/devices/\\$kernel/net/*; do [ -e \\\\\\\"\\$\\$n\\\\\\\" ] && exec $ipbin link set dev \\\\\\\"\\$\\${n##*/}\\\\\\\" vf $n $args; done'\\\"\"");
+
 const HELPERS = `fail() { echo "FAILED: $*" >&2; exit 1; }
 # The driver a device is on, empty if none (the \`driver\` symlink).
 driver_of() { if [ -L "$pci/devices/$1/driver" ]; then basename "$(readlink "$pci/devices/$1/driver")"; fi; }
 override_of() { v=$(cat "$pci/devices/$1/driver_override"); [ "$v" = "(null)" ] || echo "$v"; }
 group_of() { if [ -L "$pci/devices/$1/iommu_group" ]; then basename "$(readlink "$pci/devices/$1/iommu_group")"; fi; }
+# The line of VF $2 in \`ip -d link show\` of the PF $1's (first) network interface.
+vf_line() { for n in "$pci/devices/$1/net/"*; do ip -d link show dev "\${n##*/}" | awk -v n="$2" '$1 == "vf" && $2 == n'; break; done; }
 # The VFs of a PF, one per line, in virtfn order.
 vfs_of() { i=0; while [ -L "$pci/devices/$1/virtfn$i" ]; do basename "$(readlink "$pci/devices/$1/virtfn$i")"; i=$((i + 1)); done; }`;
 
@@ -99,6 +137,12 @@ function actionLines(action: PlanAction): string[] {
         return [`persist_vfs ${shellQuote(action.address)} ${action.count} ${action.autoprobe ? 1 : 0}`];
     case "unpersist-vfs":
         return [`rm -f "$etc/udev/rules.d/70-cockpit-passthrough-vfs-"${shellQuote(action.address)}.rules`];
+    case "set-vf":
+        return [["ip", "link", "set", "dev", action.pfName, "vf", String(action.vf), ...settingArgs(action.setting)].map(shellQuote).join(" ")];
+    case "persist-vf":
+        return [["persist_vf", action.pf, String(action.vf), ...action.settings.map(s => `${s.key}=${settingValue(s)}`)].map(shellQuote).join(" ")];
+    case "unpersist-vf":
+        return [`rm -f "$etc/udev/rules.d/71-cockpit-passthrough-vf-"${shellQuote(`${action.pf}-${action.vf}`)}.rules`];
     }
 }
 
@@ -141,6 +185,25 @@ function checkLines(check: Check): string[] {
         return [`[ "$(cat "$pci/devices/"${a}/sriov_drivers_autoprobe)" = ${check.enabled ? 1 : 0} ] || ` +
                 `fail ${shellQuote(`sriov_drivers_autoprobe of ${check.address} is not ${check.enabled ? 1 : 0}`)}`];
     }
+    case "vf-setting": {
+        // What `ip -d link show` prints on the VF's line for the setting.
+        const line = `vf_line ${shellQuote(check.pf)} ${check.vf}`;
+        const what = shellQuote(`VF ${check.vf} of ${check.pf} does not report ${check.setting.key} ${settingValue(check.setting)}`);
+        return vfSettingGreps(check.setting).map(([present, text]) =>
+            `${line} | grep -q${present ? "" : "v"}F ${shellQuote(text)} || fail ${what}`);
+    }
+    }
+}
+
+/** Fragments the VF's line of `ip -d link show` holds (true) or lacks (false) once the setting applies. */
+function vfSettingGreps(s: VfSetting): [boolean, string][] {
+    switch (s.key) {
+    case "mac": return [[true, ` ${s.mac}`]];
+    case "vlan": return s.vlan === 0 ? [[false, ", vlan "]] : [[true, `, vlan ${s.vlan}`], [s.qos !== 0, `, qos ${s.qos === 0 ? "" : s.qos}`]];
+    case "spoofchk": return [[true, `spoof checking ${s.on ? "on" : "off"}`]];
+    case "trust": return [[true, `trust ${s.on ? "on" : "off"}`]];
+    case "state": return [[true, `link-state ${s.state}`]];
+    case "rate": return [[s.max !== 0, `max_tx_rate ${s.max === 0 ? "" : `${s.max}Mbps`}`], [s.min !== 0, `min_tx_rate ${s.min === 0 ? "" : `${s.min}Mbps`}`]];
     }
 }
 
@@ -175,6 +238,8 @@ function scriptPurpose(kind: PlanKind, _: Gettext): string {
         return _("Return devices to the host: the same steps as the Return button. Run as root.");
     case "vfs":
         return _("Configure the virtual functions (VFs): the same steps as the Apply button. Run as root.");
+    case "vf-settings":
+        return _("Set the network settings of a VF: the same steps as the Apply button of \"VF settings\". Run as root.");
     default: {
         const never: never = kind;
         throw new Error(`unknown plan kind ${JSON.stringify(never)}`);
@@ -200,6 +265,8 @@ export function renderPlanScript(plan: Plan, _: Gettext = untranslated, roots: S
         out.push(PERSIST_UDEV_FUNCTION);
     if (plan.steps.some(s => s.action.kind === "persist-vfs"))
         out.push(PERSIST_VFS_FUNCTION);
+    if (plan.steps.some(s => s.action.kind === "persist-vf"))
+        out.push(PERSIST_VF_FUNCTION);
     plan.steps.forEach((step, i) => {
         out.push("", comment(`${i + 1}. ${step.description}`), ...actionLines(step.action));
         for (const check of step.checks)

@@ -4,6 +4,7 @@
  * and every string is a literal _("...") call so translators find it. */
 
 import type { PlanAction } from "./plan.ts";
+import type { VfSetting } from "./vf-settings.ts";
 
 export type { Gettext } from "./translate.ts";
 import type { Gettext } from "./translate.ts";
@@ -54,5 +55,26 @@ export function describeAction(action: PlanAction, _: Gettext): string {
         return format(_("Create $1 VFs on $0 at every boot (udev rule)"), action.address, action.count);
     case "unpersist-vfs":
         return format(_("Stop creating VFs on $0 at boot"), action.address);
+    case "set-vf":
+        return describeVfSetting(action.pfName, action.vf, action.setting, _);
+    case "persist-vf":
+        return format(_("Apply these settings to VF $1 of $0 at every boot (udev rule)"), action.pfName, action.vf);
+    case "unpersist-vf":
+        return format(_("Stop applying settings to VF $1 of $0 at boot"), action.pf, action.vf);
+    }
+}
+
+function describeVfSetting(pf: string, vf: number, s: VfSetting, _: Gettext): string {
+    const on = (v: boolean) => (v ? _("on") : _("off"));
+    switch (s.key) {
+    case "mac": return format(_("Set the MAC address of VF $1 of $0 to $2"), pf, vf, s.mac);
+    case "vlan":
+        return s.vlan === 0
+            ? format(_("Remove the VLAN of VF $1 of $0"), pf, vf)
+            : format(_("Put VF $1 of $0 on VLAN $2 with priority $3"), pf, vf, s.vlan, s.qos);
+    case "spoofchk": return format(_("Turn spoof checking of VF $1 of $0 $2"), pf, vf, on(s.on));
+    case "trust": return format(_("Turn trust of VF $1 of $0 $2"), pf, vf, on(s.on));
+    case "state": return format(_("Set the link state of VF $1 of $0 to $2"), pf, vf, s.state);
+    case "rate": return format(_("Limit the transmit rate of VF $1 of $0 to $2-$3 Mbit/s (0: no limit)"), pf, vf, s.min, s.max);
     }
 }

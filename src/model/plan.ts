@@ -8,6 +8,7 @@
  */
 
 import type { PciAddress } from "./pci-address.ts";
+import type { VfSetting } from "./vf-settings.ts";
 
 /* Kernel driver names as they appear under /sys/bus/pci/drivers
  * ("e1000e", "hisi_sas_v3_hw", "hibmc-drm"). Starting with an alphanumeric
@@ -62,7 +63,14 @@ export type Action =
     /** Create `count` VFs on the PF at every boot (udev rule, vf-persistence.ts). */
     | { kind: "persist-vfs"; address: PciAddress; count: number; autoprobe: boolean }
     /** Stop creating VFs on the PF at boot (the VFs that exist now stay). */
-    | { kind: "unpersist-vfs"; address: PciAddress };
+    | { kind: "unpersist-vfs"; address: PciAddress }
+    /** `ip link set dev <pfName> vf <vf> ...`: one network setting of a VF. The
+     * executor finds the interface from sysfs itself; pfName is for the script. */
+    | { kind: "set-vf"; pf: PciAddress; pfName: string; vf: number; setting: VfSetting }
+    /** Apply these settings to VF <vf> at every boot, after the VFs are created (udev rule). */
+    | { kind: "persist-vf"; pf: PciAddress; pfName: string; vf: number; settings: readonly VfSetting[] }
+    /** Stop applying settings to VF <vf> at boot (its settings now stay). */
+    | { kind: "unpersist-vf"; pf: PciAddress; vf: number };
 
 /* A step whose devices are only known when it runs: the VFs of a PF exist
  * (and have addresses) once sriov_numvfs is written, so run-plan.ts reads
@@ -96,13 +104,16 @@ export type Check =
     /** sriov_numvfs says `count`, and the PF has exactly `count` virtfn links. */
     | { kind: "vf-count"; address: PciAddress; count: number }
     /** sriov_drivers_autoprobe is this value. */
-    | { kind: "autoprobe"; address: PciAddress; enabled: boolean };
+    | { kind: "autoprobe"; address: PciAddress; enabled: boolean }
+    /** The PF reports this setting for VF <vf> (ip -d link, read back). */
+    | { kind: "vf-setting"; pf: PciAddress; vf: number; setting: VfSetting };
 
 /** What the step is for, so the UI can word it (plan-text.ts). */
 export type StepPurpose =
     | "load-vfio" | "set-override" | "unbind" | "probe-vfio" | "persist"
     | "unbind-vfio" | "clear-override" | "probe-native" | "unpersist"
-    | "remove-vfs" | "set-autoprobe" | "create-vfs" | "prepare-vfs" | "persist-vfs" | "unpersist-vfs";
+    | "remove-vfs" | "set-autoprobe" | "create-vfs" | "prepare-vfs" | "persist-vfs" | "unpersist-vfs"
+    | "set-vf" | "persist-vf" | "unpersist-vf";
 
 export interface Step {
     purpose: StepPurpose;
@@ -125,7 +136,7 @@ export interface PlannedDevice {
     iommuGroup: number | null;
 }
 
-export type PlanKind = "prepare" | "return" | "vfs";
+export type PlanKind = "prepare" | "return" | "vfs" | "vf-settings";
 
 /** What a VF plan changes on its PF, as the snapshot showed it: the run
  * refuses to start if the count moved since, and a failed run checks that the

@@ -8,6 +8,7 @@
  *   device|<address>|<driver before>|<driver now>|restored|failed
  *   vfs|<PF address>|<VF count before>|<VF count now>|restored|failed
  *   file|<path>|removed|restored|failed
+ *   vf|<PF address>|<VF index>|restored|failed       (network settings of one VF)
  */
 
 import { isPciAddress, type PciAddress } from "./pci-address.ts";
@@ -15,7 +16,8 @@ import { isPciAddress, type PciAddress } from "./pci-address.ts";
 export type RecoveryEntry =
     | { kind: "device"; address: PciAddress; expected: string; actual: string; restored: boolean }
     | { kind: "vfs"; address: PciAddress; expected: number; actual: number; restored: boolean }
-    | { kind: "file"; path: string; restored: boolean };
+    | { kind: "file"; path: string; restored: boolean }
+    | { kind: "vf"; pf: PciAddress; vf: number; restored: boolean };
 
 export interface RecoveryReport {
     /** When the rollback ran, in seconds since the epoch. */
@@ -42,6 +44,8 @@ export function parseRecoveryReport(text: string | null): RecoveryReport | null 
             entries.push({ kind: "device", address: f[1], expected: f[2], actual: f[3], restored });
         else if (f[0] === "vfs" && f.length === 5 && isPciAddress(f[1]))
             entries.push({ kind: "vfs", address: f[1], expected: Number(f[2]), actual: Number(f[3]), restored });
+        else if (f[0] === "vf" && f.length === 4 && isPciAddress(f[1]) && /^[0-9]+$/.test(f[2]))
+            entries.push({ kind: "vf", pf: f[1], vf: Number(f[2]), restored });
         else if (f[0] === "file" && f.length === 3)
             entries.push({ kind: "file", path: f[1], restored });
     }

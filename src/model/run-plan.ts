@@ -10,6 +10,7 @@ import {
     VFIO_PCI, isDriverName, type Action, type Check, type DriverName, type Plan, type PlanAction, type PrepareVfsAction,
 } from "./plan.ts";
 import type { PciAddress } from "./pci-address.ts";
+import { currentSetting, parseVfRead, sameSetting, settingValue } from "./vf-settings.ts";
 
 /** One open executor process. */
 export interface ExecutorChannel {
@@ -182,6 +183,14 @@ async function runChecks(channel: ExecutorChannel, checks: readonly Check[], res
                 fail(state.autoprobe === null ? "" : state.autoprobe ? "1" : "0");
             break;
         }
+        case "vf-setting": {
+            const value = await must(channel, { op: "vf-read", pf: check.pf, vf: check.vf });
+            const state = parseVfRead(value, check.vf);
+            const now = state && currentSetting(state, check.setting.key);
+            if (!sameSetting(now, check.setting))
+                fail(now ? settingValue(now) : "");
+            break;
+        }
         }
     }
 }
@@ -247,7 +256,7 @@ function describeReply(reply: ExecReply): string {
 
 function describeFailure(action: Action, failure: StepFailure): string {
     const what = failure.kind === "kernel" ? failure.message : failure.kind === "rejected" ? failure.reason : failure.kind;
-    return `${action.kind} ${"address" in action ? action.address : ""}: ${what}`;
+    return `${action.kind} ${"address" in action ? action.address : "pf" in action ? `${action.pf} VF ${action.vf}` : ""}: ${what}`;
 }
 
 async function sriovResult(channel: ExecutorChannel, plan: Plan): Promise<SriovResult | undefined> {

@@ -72,3 +72,33 @@ export function generateMac(fill: RandomFill = cryptoFill): string {
     fill(tail);
     return [0x52, 0x54, 0x00, ...tail].map(o => o.toString(16).padStart(2, "0")).join(":");
 }
+
+export type NumberParse = { ok: true; value: number } | { ok: false; error: string };
+
+/** The 802.1p priority (qos) of a VF's VLAN: 0-7, empty for 0. */
+export function parseQos(text: string, _: Gettext = identity): NumberParse {
+    const t = text.trim();
+    if (t === "")
+        return { ok: true, value: 0 };
+    if (!/^[0-9]+$/.test(t) || Number(t) > 7)
+        return { ok: false, error: _("The priority must be a number from 0 to 7.") };
+    return { ok: true, value: Number(t) };
+}
+
+/** A transmit rate limit in Mbit/s; empty or 0 means no limit. */
+export function parseRate(text: string, _: Gettext = identity): NumberParse {
+    const t = text.trim();
+    if (t === "")
+        return { ok: true, value: 0 };
+    if (!/^[0-9]{1,7}$/.test(t) || Number(t) > 1000000)
+        return { ok: false, error: _("The rate must be a whole number of Mbit/s (0 or empty: no limit).") };
+    return { ok: true, value: Number(t) };
+}
+
+/* Linux interface names: at most 15 bytes, no "/" and no whitespace. Narrower
+ * here (no "..", a small alphabet): the name goes into a script an admin runs. */
+const IFNAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,14}$/;
+
+export function isInterfaceName(name: string): boolean {
+    return IFNAME_RE.test(name) && !name.includes("..");
+}

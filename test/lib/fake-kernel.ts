@@ -139,6 +139,9 @@ export class FakeKernel implements ExecutorChannel {
         // The host-side journal is the real executor's (tested in executor.test.ts
         // and in the VM); this model does the page's own steps and rollbacks.
         case "commit": case "rollback": case "clear-report": case "modules-load": case "kernel-args": return ok();
+        // VF network settings are not modelled here: the real executor runs them against a fake ip (executor-vf.test.ts).
+        case "vf-read": case "vf-set": case "persist-vf": case "unpersist-vf":
+            return { status: "rejected", reason: "not modelled by the fake kernel" };
         case "read-driver": return ok(dev!.driver ?? "");
         case "read-override": return ok(dev!.override ?? "");
         case "read-group": return ok(String(dev!.group));
