@@ -15,7 +15,7 @@ import { parseSnapshot } from "../../src/model/parse-snapshot.ts";
 import type { PciAddress } from "../../src/model/pci-address.ts";
 import { renderPlanScript } from "../../src/model/plan-script.ts";
 import { runPlan } from "../../src/model/run-plan.ts";
-import { makeSnapshot, type HostSnapshot, type NetLink, type VfLinkState } from "../../src/model/snapshot.ts";
+import { makeSnapshot, type HostSnapshot, type NetLink, type PciFunction, type VfLinkState } from "../../src/model/snapshot.ts";
 import { parseVfRead, planVfSettings, type VfSetting } from "../../src/model/vf-settings.ts";
 import { fakeVfState, FAKE_VF_DEFAULT, writeStatefulFakeIp } from "../lib/fake-ip.ts";
 import { writeFakeSysfs, type FakeFunction } from "../lib/fake-sysfs.ts";
@@ -100,8 +100,8 @@ describe("planVfSettings", () => {
         refused(() => planVfSettings(snapshot, at("0000:00:02.0"), WANTED, opts), /is not a virtual function/);
         refused(() => planVfSettings(snapshot, at("0000:06:10.0"), WANTED, opts), /has no network interface/);
         refused(() => planVfSettings(snapshot, at("0000:05:10.0"), WANTED, opts), /"a\.\.b" .* cannot be used safely/);
-        const shrunk = makeSnapshot(snapshot.functions.map(f => f.address === PF && f.sriov ? { ...f, sriov: { ...f.sriov, numVfs: 1 } } : f),
-                                    snapshot.netLinks);
+        const shrink = (f: PciFunction) => (f.address === PF && f.sriov ? { ...f, sriov: { ...f.sriov, numVfs: 1 } } : f);
+        const shrunk = makeSnapshot(snapshot.functions.map(shrink), snapshot.netLinks);
         refused(() => planVfSettings(shrunk, VF1, WANTED, opts), /VF 1 is past the number of VFs of 0000:03:00.0 \(1\)/);
         refused(() => planVfSettings(makeSnapshot([...snapshot.functions]), VF0, WANTED, opts), /not known yet/);
         refused(() => planVfSettings(snapshot, VF0, [{ key: "mac", mac: "ff:ff:ff:ff:ff:ff" }], opts), /bad MAC/);
@@ -139,7 +139,8 @@ describe("running a VF settings plan through executor.sh", () => {
 
     test("\"View automation script\", run by sh, has the same effect", () => {
         const { roots, snapshot } = host();
-        const script = renderPlanScript(planVfSettings(snapshot, VF0, WANTED, opts), undefined, { sysfs: roots.sysfs, dev: roots.dev, etc: roots.etc });
+        const fakeRoots = { sysfs: roots.sysfs, dev: roots.dev, etc: roots.etc };
+        const script = renderPlanScript(planVfSettings(snapshot, VF0, WANTED, opts), undefined, fakeRoots);
         execFileSync("/bin/sh", ["-c", script], { env: { ...process.env, PATH: `${roots.binDir}:${process.env.PATH}` }, encoding: "utf8" });
         assert.equal(fakeVfState(roots.binDir, 0), "52:54:00:12:34:56 100 0 off on auto 0 0");
         // and a script whose setting is refused stops with the failure
