@@ -93,6 +93,10 @@ export function forgetKeptVfCount(address: PciAddress): Promise<ExecReply> {
     return runOne({ op: "unpersist-vfs", address });
 }
 
+export function forgetKeptVfSettings(pf: PciAddress, vf: number): Promise<ExecReply> {
+    return runOne({ op: "unpersist-vf", pf, vf });
+}
+
 export const RECOVERY_REPORT = "/run/cockpit-passthrough/report";
 
 /** The report of a change the host undid by itself, if any (readable without administrative access). */

@@ -5,7 +5,8 @@
 import cockpit from "cockpit";
 import readPersistenceScript from "./read-persistence.sh";
 import {
-    parsePersistence, parsePreviousDrivers, parseVfPersistence, type PersistedBinding, type PersistedVfCount, type PreviousDriver,
+    parsePersistence, parsePreviousDrivers, parseVfPersistence, parseVfSettingsPersistence,
+    type PersistedBinding, type PersistedVfCount, type PersistedVfSettings, type PreviousDriver,
 } from "../model/persistence.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 
@@ -19,6 +20,8 @@ export function hasDriverctl(): Promise<boolean> {
 export interface KeptAfterReboot {
     bindings: PersistedBinding[];
     vfCounts: PersistedVfCount[];
+    /** VF network settings applied at boot (issue 14). */
+    vfSettings: PersistedVfSettings[];
     /** The driver each prepared device had, recorded on the host. */
     previousDrivers: Map<PciAddress, PreviousDriver>;
 }
@@ -26,6 +29,9 @@ export interface KeptAfterReboot {
 export function readKeptAfterReboot(): Promise<KeptAfterReboot> {
     return cockpit.script(readPersistenceScript, [], { err: "message" })
             .then(output => ({
-                bindings: parsePersistence(output), vfCounts: parseVfPersistence(output), previousDrivers: parsePreviousDrivers(output),
+                bindings: parsePersistence(output),
+                vfCounts: parseVfPersistence(output),
+                vfSettings: parseVfSettingsPersistence(output),
+                previousDrivers: parsePreviousDrivers(output),
             }));
 }
