@@ -21,9 +21,11 @@ import { isBridge } from "../model/pci-class.ts";
 import { readKeptAfterReboot, hasDriverctl, type KeptAfterReboot } from "../host/persistence-reader.ts";
 import { describeUsageReason, type DeviceUsage } from "../model/host-usage.ts";
 import type { PciFunction } from "../model/snapshot.ts";
+import { isNicVf, locateVf } from "../model/vf-net.ts";
 import { vfUsers } from "../model/vf-plan.ts";
 import { AssignDialog } from "./AssignDialog.tsx";
 import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
+import { VfSettingsDialog } from "./VfSettingsDialog.tsx";
 import { DeviceAction } from "./DeviceActions.tsx";
 import { KeptAfterRebootCard } from "./KeptAfterRebootCard.tsx";
 import { LiveStatus } from "./LiveStatus.tsx";
@@ -163,11 +165,24 @@ export const PassthroughPage = () => {
                                 onFinished={afterBindingChange} />);
     };
 
+    const openVfSettings = (fn: PciFunction) => {
+        if (!snapshot)
+            return;
+        const where = locateVf(snapshot, fn.address);
+        Dialogs.show(
+            <VfSettingsDialog snapshot={snapshot} vf={fn.address} deviceName={deviceName(fn.address)} domains={allDomains(domains)}
+                              kept={where.ok ? kept?.vfSettings.find(k => k.pf === where.pf.address && k.vf === where.index) ?? null : null}
+                              onFinished={afterBindingChange} />);
+    };
+
     const actions = (row: InventoryRow): IAction[] => {
         if (!snapshot || isBridge(row.fn.classCode))
             return [];
         const noVms = allDomains(domains).length === 0;
         const vfsReason = superuser === false ? _("Administrative access is required to configure VFs.") : vfsBlocked;
+        const vfSettingsReason = superuser === false
+            ? _("Administrative access is required to change VF settings.")
+            : snapshot.netLinks === null ? _("The network state of the VFs could not be read (ip link).") : null;
         return [
             ...row.fn.sriov
                 ? [{
@@ -175,6 +190,14 @@ export const PassthroughPage = () => {
                     isAriaDisabled: vfsReason !== null,
                     ...vfsReason && { tooltipProps: { content: vfsReason } },
                     onClick: () => openConfigureVfs(row.fn),
+                }]
+                : [],
+            ...isNicVf(snapshot, row.address)
+                ? [{
+                    title: _("VF settings"),
+                    isAriaDisabled: vfSettingsReason !== null,
+                    ...vfSettingsReason && { tooltipProps: { content: vfSettingsReason } },
+                    onClick: () => openVfSettings(row.fn),
                 }]
                 : [],
             {
@@ -225,6 +248,7 @@ export const PassthroughPage = () => {
                     {snapshot &&
                         <StackItem>
                             <KeptAfterRebootCard snapshot={snapshot} bindings={bindings} vfCounts={kept?.vfCounts ?? null}
+                                                 vfSettings={kept?.vfSettings ?? null}
                                                  onChanged={afterBindingChange} />
                         </StackItem>}
                     <StackItem>
