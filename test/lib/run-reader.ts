@@ -14,11 +14,25 @@ export const READER_SCRIPT = fileURLToPath(new URL("../../src/host/read-sysfs.sh
 /** `addresses`: an incremental read of those functions (and their group and PF).
  * `binDir` goes first in PATH: a fake `ip` (test/lib/fake-ip.ts) answers for
  * interfaces this machine does not have. */
-export function runReader(sysfsRoot: string, addresses: string[] = [], binDir?: string): string {
+export function runReader(sysfsRoot: string, addresses: string[] = [], binDir: string = noIpDir()): string {
     const script = fs.readFileSync(READER_SCRIPT, "utf8");
-    const env = binDir ? { ...process.env, PATH: `${binDir}:${process.env.PATH}` } : process.env;
+    const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}` };
     return execFileSync("/bin/sh", ["-c", script, "--", sysfsRoot, ...addresses],
                         { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env });
+}
+
+let noIp: string | null = null;
+
+/* By default the reader gets an `ip` that knows no interface: the fake trees'
+ * interface names (eno1, ens1f0np0...) could exist on the machine running the
+ * tests, and the real ip would then answer with that machine's links. */
+function noIpDir(): string {
+    if (!noIp) {
+        noIp = fs.mkdtempSync(path.join(os.tmpdir(), "no-ip-"));
+        fs.writeFileSync(path.join(noIp, "ip"), "#!/bin/sh\ncat >/dev/null\nexit 1\n", { mode: 0o755 });
+        process.on("exit", () => fs.rmSync(noIp!, { recursive: true, force: true }));
+    }
+    return noIp;
 }
 
 export function tempDir(prefix: string): string {
