@@ -7,7 +7,8 @@
 //   00:02.0 e1000e (no backend)                00:04.0 NVMe, SR-IOV (4 VFs)
 //   00:03.0 e1000e (no backend)                00:05.0 virtio-net, user net + hostfwd
 //   00:06.0 virtio-blk root disk
-// and on x86_64 kinds the surroundings of machine.ts (00:08.x, 00:09.0, 81:00.0).
+// and on x86_64 kinds the surroundings of machine.ts: 00:07.0 igb (Intel 82576,
+// SR-IOV NIC, up to 7 VFs on igbvf; QEMU 8 or later), 00:08.x, 00:09.0, 81:00.0.
 
 export type HostKind = "x86_64" | "x86_64-backports" | "aarch64";
 

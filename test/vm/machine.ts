@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // A throw-away Debian 12 test host in QEMU (TCG, no KVM needed) with an
 // emulated IOMMU (Intel VT-d on x86_64, SMMUv3 on aarch64), two e1000e NICs
-// and an SR-IOV NVMe: real kernel semantics for the plugin's sysfs, vfio and
+// and an SR-IOV NVMe (x86_64: also an SR-IOV NIC): real kernel semantics for the plugin's sysfs, vfio and
 // libvirt code. See shared/REFERENCE.md section 5; the kinds of host are in
 // hosts.ts, their images come from build-image.sh <kind>.
 //
@@ -10,6 +10,8 @@
 //   00:02.0 e1000e (no backend)                00:05.0 virtio-net, user net + hostfwd
 //   00:03.0 e1000e (no backend)                00:06.0 virtio-blk root disk
 // x86_64 kinds only (test/vm/hosts.ts):
+//   00:07.0 igb (Intel 82576, no backend): an SR-IOV NIC, up to 7 VFs (igbvf),
+//           each VF in its own IOMMU group with a netdev; needs QEMU 8 or later
 //   00:08.0 e1000, multifunction, with 00:08.1 e1000: one card, one IOMMU group,
 //           no FLR, PM or bus reset (root bus): no reset method at all
 //   00:09.0 pxb-pcie on NUMA node 1 (its root bus is 80); 80:00.0 root port,
@@ -192,10 +194,11 @@ export async function startMachine(opts: MachineOptions = {}): Promise<Machine> 
             '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${webPort}-:9090,hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
             '-device', 'virtio-net-pci,netdev=net0,addr=05.0',
             '-drive', `${rootDrive},if=none,id=root`, '-device', 'virtio-blk-pci,drive=root,addr=06.0',
-            // What surrounds a device (x86_64 kinds): a multifunction pair, a
-            // bridge on NUMA node 1 with a device behind it.
+            // What surrounds a device (x86_64 kinds): an SR-IOV NIC, a
+            // multifunction pair, a bridge on NUMA node 1 with a device behind it.
             ...host.arch === 'x86_64'
-                ? ['-device', 'e1000,addr=08.0,multifunction=on', '-device', 'e1000,addr=08.1',
+                ? ['-device', 'igb,addr=07.0',
+                    '-device', 'e1000,addr=08.0,multifunction=on', '-device', 'e1000,addr=08.1',
                     '-device', 'pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0,addr=09.0',
                     '-device', 'pcie-root-port,id=pxbport,bus=pxb1,chassis=9,slot=0,addr=00.0',
                     '-device', 'e1000e,bus=pxbport,addr=00.0']
