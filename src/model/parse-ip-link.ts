@@ -6,7 +6,7 @@
  * iproute2 has printed a VF's VLAN two ways: "vlan"/"qos" on the VF itself
  * (older releases, and drivers without a VLAN list), or "vlan_list" (802.1Q
  * and 802.1ad entries); the rate as "rate": {tx_min, tx_max} or an older
- * single "tx_rate". A field the driver does not report is absent: kept null,
+ * single "tx_rate". A VF without a VLAN may show "vlan_list": [{}]. A field the driver does not report is absent: kept null,
  * never guessed.
  */
 
@@ -47,8 +47,9 @@ function parseVf(vf: Json): VfLinkState | null {
         spoofCheck: bool(vf.spoofchk),
         trust: bool(vf.trust),
         linkState: linkState(vf.link_state),
-        minTxRate: rate ? num(rate.tx_min) : null,
-        maxTxRate: rate ? num(rate.tx_max) : num(vf.tx_rate),
+        // iproute2 6.x prints "max_tx"/"min_tx"; some releases "tx_max"/"tx_min".
+        minTxRate: rate ? num(rate.min_tx) ?? num(rate.tx_min) : null,
+        maxTxRate: rate ? num(rate.max_tx) ?? num(rate.tx_max) : num(vf.tx_rate),
     };
 }
 

@@ -44,6 +44,15 @@ describe("parseIpLinks", () => {
         ]);
     });
 
+    test("what ip -j -d link show printed for the test VM's igb (QEMU 10, VF 0 set, VF 1 untouched)", () => {
+        const text = fs.readFileSync(new URL("../fixtures/igb-ip-link.json", import.meta.url), "utf8");
+        const pf = parseIpLinks(text).get("enp0s7");
+        assert.deepEqual(pf?.vfs, [
+            { vf: 0, mac: "52:54:00:12:34:56", vlan: 100, qos: 3, spoofCheck: false, trust: true, linkState: "auto", minTxRate: 0, maxTxRate: 0 },
+            { vf: 1, mac: "00:00:00:00:00:00", vlan: 0, qos: 0, spoofCheck: true, trust: false, linkState: "auto", minTxRate: 0, maxTxRate: 0 },
+        ]);
+    });
+
     test("the flat form, in VF order, with what the driver does not report left unknown", () => {
         const vfs = parseIpLinks(JSON.stringify(FLAT_PF)).get("eth9")?.vfs;
         assert.deepEqual(vfs, [
