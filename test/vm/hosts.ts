@@ -53,7 +53,7 @@ const x86_64: HostSpec = {
     iommuName: "Intel VT-d",
     passthroughArg: "iommu=pt",
     hasBootVga: true,
-    suites: ["inventory", "readiness", "binding", "safety", "live", "vms", "sriov", "persistence", "package", "surroundings", "no-iommu"],
+    suites: ["inventory", "readiness", "binding", "safety", "live", "vms", "sriov", "nic", "persistence", "package", "surroundings", "no-iommu"],
     bootTimeoutS: 300,
 };
 
