@@ -28,6 +28,7 @@ import { gettext } from "./translate.ts";
 import {
     freeRootPortBuses, hostdevXml, insertDevices, interfaceXml, planHostdevs, planNeedsColdPlug,
 } from "../model/domain-xml.ts";
+import type { InterfaceInfo } from "../model/host-usage.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import { isBridge } from "../model/pci-class.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
@@ -54,6 +55,8 @@ export interface AssignDialogProps {
     domain?: DomainKey;
     /** After a successful assignment: refresh domains and the snapshot. */
     onDone: () => void;
+    /** The host's interfaces with their MACs (host-usage facts), for the MAC warning. */
+    hostInterfaces?: readonly InterfaceInfo[];
 }
 
 type Timing = "now" | "next-boot";
@@ -74,7 +77,7 @@ function initialNetValues(snapshot: HostSnapshot, address: PciAddress | ""): { m
 }
 
 export const AssignDialog = ({
-    domains, snapshot, deviceName, address: initialAddress, domain: initialDomain, onDone,
+    domains, snapshot, deviceName, address: initialAddress, domain: initialDomain, onDone, hostInterfaces = [],
 }: AssignDialogProps) => {
     const Dialogs = useDialogs();
     const candidates = useMemo(() => allDomains(domains), [domains]);
@@ -196,8 +199,8 @@ export const AssignDialog = ({
             .map(asg => cockpit.format(_("$0 is assigned to $1 ($2)"), a, asg.domain.name, stateText(asg.state))));
     const unprepared = managed ? [] : addresses.filter(a => snapshot.byAddress.get(a)?.driver !== "vfio-pci");
     const macClashes = useMemo(() => asInterface && macValue !== null
-        ? macUses(macValue, snapshot, candidates, address === "" ? null : address).map(u => macUseText(u, gettext))
-        : [], [asInterface, macValue, snapshot, candidates, address]);
+        ? macUses(macValue, snapshot, candidates, address === "" ? null : address, hostInterfaces).map(u => macUseText(u, gettext))
+        : [], [asInterface, macValue, snapshot, candidates, address, hostInterfaces]);
 
     let blocker: string | null = null;
     if (!vm)

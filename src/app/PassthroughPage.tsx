@@ -171,6 +171,7 @@ export const PassthroughPage = () => {
         const where = locateVf(snapshot, fn.address);
         Dialogs.show(
             <VfSettingsDialog snapshot={snapshot} vf={fn.address} deviceName={deviceName(fn.address)} domains={allDomains(domains)}
+                              hostInterfaces={usageFacts?.interfaces ?? []}
                               kept={where.ok ? kept?.vfSettings.find(k => k.pf === where.pf.address && k.vf === where.index) ?? null : null}
                               onFinished={afterBindingChange} />);
     };
@@ -206,7 +207,7 @@ export const PassthroughPage = () => {
                 ...noVms && { tooltipProps: { content: _("No virtual machines") } },
                 onClick: () => Dialogs.show(
                     <AssignDialog domains={domains} snapshot={snapshot} deviceName={deviceName} address={row.address}
-                                  onDone={afterVmChange} />),
+                                  hostInterfaces={usageFacts?.interfaces ?? []} onDone={afterVmChange} />),
             },
         ];
     };

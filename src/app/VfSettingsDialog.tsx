@@ -12,6 +12,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
+import type { InterfaceInfo } from "../model/host-usage.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { PersistedVfSettings } from "../model/persistence.ts";
 import type { Plan } from "../model/plan.ts";
@@ -36,6 +37,8 @@ export interface VfSettingsDialogProps {
     kept: PersistedVfSettings | null;
     /** Every known VM with its XML, for the MAC uniqueness warning. */
     domains: readonly MacDomain[];
+    /** The host's interfaces with their MACs (host-usage facts), for the same warning. */
+    hostInterfaces: readonly InterfaceInfo[];
     onFinished?: (outcome: PlanOutcome, plan: Plan) => void;
 }
 
@@ -129,7 +132,7 @@ const FieldHelp = ({ id, error, text }: { id: string; error?: string | undefined
         )
         : null;
 
-export const VfSettingsDialog = ({ snapshot, vf, deviceName, kept, domains, onFinished }: VfSettingsDialogProps) => {
+export const VfSettingsDialog = ({ snapshot, vf, deviceName, kept, domains, hostInterfaces, onFinished }: VfSettingsDialogProps) => {
     const superuser = useSuperuser();
     const where = locateVf(snapshot, vf);
     const state = where.ok ? where.state : null;
@@ -152,7 +155,7 @@ export const VfSettingsDialog = ({ snapshot, vf, deviceName, kept, domains, onFi
 
     const macText = form?.mac.trim() ?? "";
     const macParsed = macText ? parseMac(macText, gettext) : null;
-    const macWarnings = macParsed?.ok ? macUses(macParsed.mac, snapshot, domains, vf).map(u => macUseText(u, gettext)) : [];
+    const macWarnings = macParsed?.ok ? macUses(macParsed.mac, snapshot, domains, vf, hostInterfaces).map(u => macUseText(u, gettext)) : [];
 
     // The step the driver refused, after a failed run: its field shows why.
     const outcome = runner.ran?.outcome ?? null;

@@ -13,6 +13,7 @@ export interface InterfaceInfo {
     addresses: string[];      // "10.0.2.15/24"
     master: string | null;    // bridge or bond this interface is a port of
     link: string | null;      // lower device of a VLAN/macvlan
+    mac: string | null;       // link-layer address (MAC uniqueness warnings)
 }
 
 export interface UsageFacts {
@@ -78,12 +79,16 @@ interface LsblkNode { kname?: string; name?: string; type?: string; mountpoint?:
 
 export function parseUsageFacts(output: string): UsageFacts {
     const s = sections(output);
-    type IpAddr = { ifname: string; master?: string; link?: string; addr_info?: { local: string; prefixlen: number }[] };
+    type IpAddr = {
+        ifname: string; master?: string; link?: string; link_type?: string; address?: string;
+        addr_info?: { local: string; prefixlen: number }[];
+    };
     const interfaces = json<IpAddr[]>(s.get("addr"), []).map(i => ({
         ifname: i.ifname,
         addresses: (i.addr_info ?? []).map(a => `${a.local}/${a.prefixlen}`),
         master: i.master ?? null,
         link: i.link ?? null,
+        mac: i.link_type === "ether" && typeof i.address === "string" ? i.address.toLowerCase() : null,
     }));
     const routes = [...json<{ dev?: string }[]>(s.get("route4"), []), ...json<{ dev?: string }[]>(s.get("route6"), [])];
     const defaultRouteInterfaces = [...new Set(routes.map(r => r.dev).filter((d): d is string => !!d))];

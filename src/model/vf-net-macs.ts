@@ -26,7 +26,8 @@ export interface MacDomain extends DomainKey {
  * itself: its own VF entry and its own netdev carry the MAC it is being given
  * (say, after "VF settings" set it), which is no clash. Domains whose XML cannot be
  * parsed are skipped: this is a warning, not a guard. */
-export function macUses(mac: string, snapshot: HostSnapshot, domains: readonly MacDomain[], self: PciAddress | null): MacUse[] {
+export function macUses(mac: string, snapshot: HostSnapshot, domains: readonly MacDomain[], self: PciAddress | null,
+                        hostInterfaces: readonly { ifname: string; mac: string | null }[] = []): MacUse[] {
     const uses: MacUse[] = [];
     const where = self ? locateVf(snapshot, self) : null;
     const ownNetdevs = new Set(self ? snapshot.byAddress.get(self)?.netInterfaces ?? [] : []);
@@ -38,6 +39,11 @@ export function macUses(mac: string, snapshot: HostSnapshot, domains: readonly M
             if (vf.mac?.toLowerCase() === mac && !own)
                 uses.push({ kind: "vf", pfName: link.name, vf: vf.vf });
         }
+    }
+    // Every host interface (the host-usage facts' `ip -j addr`); netLinks only holds SR-IOV PFs.
+    for (const i of hostInterfaces) {
+        if (i.mac === mac && !ownNetdevs.has(i.ifname) && !uses.some(u => u.kind === "host" && u.name === i.ifname))
+            uses.push({ kind: "host", name: i.ifname });
     }
     for (const d of domains) {
         let macs: string[];

@@ -16,6 +16,7 @@ import { checkHostdevs, recordsFor, updateRecords } from "../../src/model/hardwa
 import type { PciAddress } from "../../src/model/pci-address.ts";
 import { makeSnapshot, type NetLink, type PciFunction, type VfLinkState } from "../../src/model/snapshot.ts";
 import { isNicVf, locateVf } from "../../src/model/vf-net.ts";
+import { parseUsageFacts } from "../../src/model/host-usage.ts";
 import { macUses, macUseText, type MacDomain } from "../../src/model/vf-net-macs.ts";
 import { vfUsers } from "../../src/model/vf-plan.ts";
 
@@ -130,6 +131,20 @@ describe("MAC uniqueness", () => {
         // the fixture's own hostdev interface is a VM's too
         assert.deepEqual(macUses("52:54:00:6d:90:02", snapshot, vms, VF1).map(u => u.kind), ["vm"]);
         assert.deepEqual(macUses("52:54:00:99:99:99", snapshot, vms, VF1), []);
+    });
+
+    test("any host interface from the host-usage facts (ip -j addr), once, and not the VF's own netdev", () => {
+        const facts = parseUsageFacts(["@addr", JSON.stringify([
+            { ifname: "lo", link_type: "loopback", address: "00:00:00:00:00:00" },
+            { ifname: "br0", link_type: "ether", address: "52:54:00:AA:00:01" },
+            { ifname: "enp0s2", link_type: "ether", address: "52:54:00:00:00:02" },
+        ])].join("\n"));
+        assert.deepEqual(macUses("52:54:00:aa:00:01", snapshot, [], VF1, facts.interfaces), [{ kind: "host", name: "br0" }]);
+        assert.deepEqual(macUses("52:54:00:00:00:02", snapshot, [], VF1, facts.interfaces), [{ kind: "host", name: "enp0s2" }]);
+        const own = [{ ifname: "enp3s0v0", mac: "52:54:00:aa:00:09" }];
+        assert.deepEqual(snapshot.byAddress.get(VF0)?.netInterfaces, ["enp3s0v0"]);
+        assert.deepEqual(macUses("52:54:00:aa:00:09", snapshot, [], VF0, own), []);
+        assert.deepEqual(macUses("52:54:00:aa:00:09", snapshot, [], VF1, own), [{ kind: "host", name: "enp3s0v0" }]);
     });
 
     test("the VF's own entry and own netdev are no clash; unknown VF state means nothing to compare", () => {
