@@ -12,6 +12,8 @@ export interface LibvirtFailure {
 
 export type LibvirtErrorKind =
     | { kind: "no-pci-slots" }
+    /** A VF given as <interface type='hostdev'>: libvirt sets its MAC and VLAN through the PF, which must be up. */
+    | { kind: "pf-offline"; pf: string | null }
     | { kind: "in-use"; domain: string | null }
     | { kind: "group-not-viable"; group: string | null }
     | { kind: "locked-memory" }
@@ -48,6 +50,9 @@ export function classifyLibvirtError(failure: LibvirtFailure): LibvirtErrorKind 
     const m = message;
     if (/No more available PCI slots/i.test(m))
         return { kind: "no-pci-slots" };
+    const pf = /because the PF is not online/i.test(m) ? /PF '([^']+)'/.exec(m) : null;
+    if (pf || /because the PF is not online/i.test(m))
+        return { kind: "pf-offline", pf: pf ? pf[1] : null };
     // QEMU's VFIO errors come first: they name an errno text the broader patterns below would also match.
     if (/VFIO_MAP_DMA|vfio_dma_map/i.test(m))
         return { kind: "locked-memory" };
@@ -115,6 +120,13 @@ export function explainLibvirtError(error: unknown, _: Gettext = identity): Libv
     case "no-pci-slots":
         return out(_("The running VM has no free PCIe root port to plug the device into."),
                    _("Assign it from the next boot instead, or add a pcie-root-port controller to the VM's definition and restart the VM."));
+    case "pf-offline":
+        return out(k.pf
+            ? fill(_("The VF's physical function $0 is down: libvirt sets the VF's MAC address and VLAN through it, and only while it is up."), k.pf)
+            : _("The VF's physical function is down: libvirt sets the VF's MAC address and VLAN through it, and only while it is up."),
+                   k.pf
+                       ? fill(_("Bring the interface up (for example \"ip link set $0 up\", or in Networking) and keep it up at boot, then start the VM again."), k.pf)
+                       : _("Bring the physical function's interface up (for example with \"ip link set <interface> up\", or in Networking), then start the VM again."));
     case "in-use":
         return out(k.domain
             ? fill(_("The device is used by another VM: $0."), k.domain)

@@ -18,6 +18,8 @@ describe("libvirt errors met with passthrough", () => {
         ["iommu-container.txt", "iommu-container", /failed to set iommu for container/, /interrupt remapping.*RMRR/s],
         ["device-busy.txt", "device-busy", /busy: another VM or process/, /Stop the other VM/],
         ["bar-reserve.txt", "bar-reserve", /\(BAR 0\).*framebuffer/, /video=efifb:off and initcall_blacklist=sysfb_init/],
+        // Seen starting a VM with a VF as <interface type='hostdev'> on the test VM's igb (libvirt 9).
+        ["pf-offline.txt", "pf-offline", /physical function enp0s7 is down/, /ip link set enp0s7 up/],
     ];
     for (const [file, kind, summary, remedy] of cases) {
         test(`${file}: ${kind}`, () => {

@@ -214,6 +214,8 @@ describe("SR-IOV network cards", () => {
         const without = new XMLSerializer().serializeToString(doc);
         assert.equal(canonicalXml(without), canonicalXml(original));
 
+        // libvirt sets the VF's MAC and VLAN through the PF, and only while it is up.
+        await guest(`ip link set ${IF} up`);
         await virsh(`start ${VM}`);
         assert.equal((await vfIp(1)).mac, "52:54:00:ab:cd:ef", "libvirt set the MAC on VF 1 at start");
         assert.equal((await vfIp(1)).vlan, 200);
@@ -221,6 +223,7 @@ describe("SR-IOV network cards", () => {
                     "the VM card shows the interface's MAC");
         await virsh(`destroy ${VM}`);
         await virsh(`undefine ${VM}`);
+        await guest(`ip link set ${IF} down`);
     }, { timeout: 420_000 });
 
     browserTest("VF settings kept after reboot come back with the VFs; removed, the VF boots at its defaults", async () => {
