@@ -43,9 +43,11 @@ function timed<T>(fn: () => T): [number, T] {
 }
 
 export function benchLive(size: number, root: string, script: string, runs: number, pciIds: PciIds,
-                          countProcesses: (addresses: string[]) => { processes: number; execs: string[] }): LiveResult {
+                          countProcesses: (addresses: string[]) => { processes: number; execs: string[] },
+                          env: NodeJS.ProcessEnv = process.env): LiveResult {
+    // env: the reader's PATH starts with a fake ip (test/lib/fake-ip.ts), never this machine's.
     const read = (addresses: string[] = []) => {
-        const r = spawnSync("/bin/sh", ["-c", script, "--", root, ...addresses], { encoding: "utf8", maxBuffer: 1 << 30 });
+        const r = spawnSync("/bin/sh", ["-c", script, "--", root, ...addresses], { encoding: "utf8", maxBuffer: 1 << 30, env });
         if (r.status !== 0)
             throw new Error(`reader exited with ${r.status}: ${r.stderr}`);
         return r.stdout;

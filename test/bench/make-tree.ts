@@ -10,6 +10,13 @@
  * one per PF behind an ACS-capable root port, and a shared group for
  * multi-function devices without ACS (chipset, GPU + audio, onboard NIC).
  *
+ * Besides the sizes, two hosts for the network state of VFs (issue 14): the
+ * issue's case, 64 PFs with 63 VFs each and a netdev on every VF (4,096
+ * functions, makeNetHost), and the platform alone, without any SR-IOV network
+ * card (makePlainHost). fakeIpLinks gives, for every SR-IOV PF's interface,
+ * what `ip -j -d link show dev <if>` prints (test/lib/fake-ip.ts answers with
+ * it), so the reader never asks this machine's own ip.
+ *
  * Usage as a script: node --import tsx test/bench/make-tree.ts <functions> <dir>
  */
 
@@ -40,7 +47,10 @@ export interface TreeStats {
     maxVfsPerPf: number;
 }
 
-export function makeHost(total: number): FakeFunction[] {
+/** The platform every host has (no SR-IOV card); `newGroup` numbers IOMMU groups on after it. */
+type RootPort = (bus: number, slot: number, numaNode: number) => FakeFunction;
+
+function platform(): { fns: FakeFunction[]; newGroup: () => number; rootPort: RootPort } {
     const fns: FakeFunction[] = [];
     let group = 0;
     const newGroup = () => group++;
@@ -106,17 +116,20 @@ export function makeHost(total: number): FakeFunction[] {
 
     // --- Socket 1: a host bridge on bus 80 ---
     fns.push({ address: addr(0, 0x80, 0, 0), vendor: INTEL, device: 0x2020, classCode: 0x060000, iommuGroup: newGroup(), numaNode: 1 });
+    return { fns, newGroup, rootPort };
+}
 
-    // --- SR-IOV cards: a root port plus a dual-port PF pair, in separate groups (ACS). ---
-    const perCardFixed = 3; // root port + 2 PFs
-    const maxVfsPerPf = total >= 4096 ? 256 : total >= 512 ? 128 : 16;
-    const left = total - fns.length;
-    if (left < perCardFixed)
-        throw new Error(`${total} functions is too few for the platform (${fns.length})`);
-    const cards = Math.ceil(left / (perCardFixed + 2 * maxVfsPerPf));
-    const vfTotal = left - cards * perCardFixed;
-    const pfCount = cards * 2;
+/** The platform alone: network cards without SR-IOV only (the reader then runs no ip). */
+export function makePlainHost(): FakeFunction[] {
+    return platform().fns;
+}
 
+/** Dual-port mlx5 SR-IOV cards, each PF with `vfsPerPf[pf]` VFs, behind root ports on both sockets, added to `fns`.
+ * `vfOnVfio(v)`: whether VF v is already on vfio-pci (then it has no netdev). */
+function addSriovCards(fns: FakeFunction[], newGroup: () => number,
+                       rootPort: RootPort,
+                       cards: number, sriovTotalVfs: number, vfsPerPf: (pf: number) => number,
+                       vfOnVfio: (v: number) => boolean): void {
     const nextBus = [0x10, 0x90]; // per socket
     let netIndex = 1;
     for (let c = 0; c < cards; c++) {
@@ -127,21 +140,19 @@ export function makeHost(total: number): FakeFunction[] {
         fns.push(port);
         const bus = nextBus[socket];
         const slotName = `ens${netIndex++}`;
-        const pfVfs = [0, 1].map(p => Math.floor(vfTotal / pfCount) + ((c * 2 + p) < vfTotal % pfCount ? 1 : 0));
         // Routing IDs: the PFs at bus:00.0 and .1, then each PF's VFs in a row (ARI, stride 1).
         let rid = (bus << 8) + 2;
         const pfs: FakeFunction[] = [0, 1].map(p => ({
             address: addr(0, bus, 0, p), vendor: MELLANOX, device: 0x101d, subsystemVendor: MELLANOX, subsystemDevice: 0x0016,
             classCode: 0x020000, driver: "mlx5_core", iommuGroup: newGroup(), numaNode, parent: port.address,
-            sriovTotalVfs: maxVfsPerPf, vfs: [], net: [`${slotName}f${p}np${p}`], resetMethods: ["flr", "bus"],
+            sriovTotalVfs, vfs: [], net: [`${slotName}f${p}np${p}`], resetMethods: ["flr", "bus"],
         }));
         const vfs: FakeFunction[] = [];
         pfs.forEach((pf, p) => {
-            for (let v = 0; v < pfVfs[p]; v++) {
+            for (let v = 0; v < vfsPerPf(c * 2 + p); v++) {
                 const address = ridAddr(0, rid++);
                 pf.vfs!.push(address);
-                // Most VFs stay on the host driver with a netdev; every 4th is already handed to vfio-pci.
-                const toVfio = v % 4 === 3;
+                const toVfio = vfOnVfio(v);
                 vfs.push({
                     address, vendor: MELLANOX, device: 0x101e, classCode: 0x020000, driver: toVfio ? "vfio-pci" : "mlx5_core",
                     iommuGroup: newGroup(), numaNode, parent: port.address, physfn: pf.address,
@@ -154,9 +165,70 @@ export function makeHost(total: number): FakeFunction[] {
         if (nextBus[socket] > (socket ? 0xff : 0x7f))
             throw new Error("out of bus numbers");
     }
+}
+
+export function makeHost(total: number): FakeFunction[] {
+    const { fns, newGroup, rootPort } = platform();
+
+    // --- SR-IOV cards: a root port plus a dual-port PF pair, in separate groups (ACS). ---
+    const perCardFixed = 3; // root port + 2 PFs
+    const maxVfsPerPf = total >= 4096 ? 256 : total >= 512 ? 128 : 16;
+    const left = total - fns.length;
+    if (left < perCardFixed)
+        throw new Error(`${total} functions is too few for the platform (${fns.length})`);
+    const cards = Math.ceil(left / (perCardFixed + 2 * maxVfsPerPf));
+    const vfTotal = left - cards * perCardFixed;
+    const pfCount = cards * 2;
+
+    // Most VFs stay on the host driver with a netdev; every 4th is already handed to vfio-pci.
+    addSriovCards(fns, newGroup, rootPort, cards, maxVfsPerPf,
+                  pf => Math.floor(vfTotal / pfCount) + (pf < vfTotal % pfCount ? 1 : 0), v => v % 4 === 3);
     if (fns.length !== total)
         throw new Error(`generated ${fns.length} functions, wanted ${total}`);
     return fns;
+}
+
+/** Issue 14's case: `pfs` mlx5 PFs (dual-port cards) with `vfsPerPf` VFs each, every VF on
+ * mlx5_core with a netdev, on the same platform as the sizes. */
+export function makeNetHost(pfs = 64, vfsPerPf = 63): FakeFunction[] {
+    const { fns, newGroup, rootPort } = platform();
+    addSriovCards(fns, newGroup, rootPort, pfs / 2, 127, () => vfsPerPf, () => false);
+    return fns;
+}
+
+const hex2 = (n: number) => (n & 0xff).toString(16).padStart(2, "0");
+
+/** What `ip -j -d link show dev <if>` prints for each interface of an SR-IOV PF in `fns` (iproute2 6.x,
+ * mlx5 in legacy SR-IOV mode), VFs with varied settings: most with a MAC set, every 3rd with a VLAN
+ * (and a qos), rates on a few, trust on some, spoof check off on some, a few links forced up or down. */
+export function fakeIpLinks(fns: FakeFunction[]): Record<string, unknown[]> {
+    const links: Record<string, unknown[]> = {};
+    let ifindex = 10;
+    fns.filter(f => f.sriovTotalVfs && f.net?.length).forEach((pf, p) => {
+        for (const ifname of pf.net!) {
+            const vfinfo = (pf.vfs ?? []).map((_address, v) => ({
+                vf: v, link_type: "ether",
+                address: v % 5 === 4 ? "00:00:00:00:00:00" : `52:54:00:${hex2(p)}:${hex2(v >> 8)}:${hex2(v)}`,
+                broadcast: "ff:ff:ff:ff:ff:ff",
+                ...(v % 3 === 0 ? { vlan_list: [{ vlan: 100 + v, qos: v % 8, protocol: "802.1Q" }] } : {}),
+                rate: { tx_max: v % 7 === 0 ? 10000 : 0, tx_min: v % 14 === 0 ? 1000 : 0 },
+                spoofchk: v % 4 !== 1, link_state: v % 10 === 9 ? "disable" : v % 10 === 8 ? "enable" : "auto",
+                trust: v % 6 === 0, query_rss_en: false,
+            }));
+            links[ifname] = [{
+                ifindex: ifindex++, ifname, flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], mtu: 1500, qdisc: "mq",
+                operstate: "UP", linkmode: "DEFAULT", group: "default", txqlen: 1000, link_type: "ether",
+                address: `b8:ce:f6:00:${hex2(p >> 8)}:${hex2(p)}`, broadcast: "ff:ff:ff:ff:ff:ff",
+                promiscuity: 0, allmulti: 0, min_mtu: 68, max_mtu: 9978, inet6_addr_gen_mode: "eui64",
+                num_tx_queues: 256, num_rx_queues: 64, gso_max_size: 65536, gso_max_segs: 65535,
+                tso_max_size: 524280, tso_max_segs: 65535, gro_max_size: 65536,
+                phys_port_name: `p${p % 2}`, phys_switch_id: `${hex2(p >> 1)}f6cefffe00b8ce`,
+                parentbus: "pci", parentdev: pf.address, num_vf: vfinfo.length, vfinfo_list: vfinfo,
+                altnames: [`enp${parseInt(pf.address.slice(5, 7), 16)}s0f${p % 2}np${p % 2}`],
+            }];
+        }
+    });
+    return links;
 }
 
 export function treeStats(fns: FakeFunction[]): TreeStats {
@@ -172,9 +244,8 @@ export function treeStats(fns: FakeFunction[]): TreeStats {
     };
 }
 
-/** Writes the synthetic host with `total` functions as a sysfs tree under `root`. */
-export function makeTree(root: string, total: number): TreeStats {
-    const fns = makeHost(total);
+/** Writes the synthetic host `fns` (default: the size `total`) as a sysfs tree under `root`. */
+export function makeTree(root: string, total: number, fns: FakeFunction[] = makeHost(total)): TreeStats {
     writeFakeSysfs(root, fns);
     return treeStats(fns);
 }
