@@ -28,9 +28,9 @@
 #   F <TAB> path                     for presence-only files (reset)
 #   S <TAB> device dir <TAB> subsystem link target   for net/block devices below the functions (incremental only)
 #   path:value                       for file contents (grep -H; the path has no colon after its last slash)
-#   [...]                            one JSON array per network interface of an SR-IOV PF among the
-#                                    functions read (`ip -j -d link show dev <if>`: its VFs' MAC, VLAN,
-#                                    trust...); none when there is no such interface or no `ip`
+#   [...]                            full reads only: one JSON array per network interface of an SR-IOV
+#                                    PF (`ip -j -d link show dev <if>`: its VFs' MAC, VLAN, trust...);
+#                                    none when there is no such interface or no `ip`
 # The attribute files read for each function, full and incremental alike (one
 # list, so both reads always carry the same fields). Only ever run with "&": the
 # forked shell becomes grep (exec), so the process count stays the same.
@@ -60,10 +60,12 @@ net_commands() {
 
 # One `ip` for all of them (issue 14): per-VF network state lives in the
 # PF's netlink attributes, not in sysfs. -force: an interface that vanished
-# mid-read only loses its own line.
+# mid-read only loses its own line. Called as net=$(read_net) only when $cmds
+# is set: the command substitution's subshell becomes ip (exec), so the read
+# costs one process more with an SR-IOV network card and none without.
 read_net() {
-    [ -n "$cmds" ] && command -v ip >/dev/null || return 0
-    ip -j -d -force -batch - 2>/dev/null <<EOF
+    command -v ip >/dev/null || return 0
+    exec ip -j -d -force -batch - 2>/dev/null <<EOF
 $cmds
 EOF
 }
@@ -111,13 +113,11 @@ if [ $# -gt 0 ]; then
         \( -path './*/*/*' \) -o \
         \( -type l \( -name driver -o -name iommu_group -o -name physfn -o -name 'virtfn*' \) -printf 'L\t%p\t%l\n' \) -o \
         \( -name reset -printf 'F\t%p\n' \) \) 2>/dev/null)
-    set --
-    for a in $want; do set -- "$@" "./$a/"; done
-    net_commands "$@"
-    net=$(read_net)
+    # No VF network state here: uevents do not report it (an `ip link set
+    # ... vf` sends none), and a VF's bind or unbind does not change it. The
+    # page reads it with every full read: at start and after its own changes.
     wait
     printf '%s\n' "$links"
-    [ -z "$net" ] || printf '%s\n' "$net"
     exit 0
 fi
 set -- ./*/
@@ -125,6 +125,7 @@ set -- ./*/
 read_files "$@" &
 # Only the PFs: a glob that names the file, not a test per function.
 net_commands ./*/sriov_totalvfs
+net=
 for class in net block; do
     [ -d "$root/class/$class" ] && set -- "$@" "$root/class/$class/"
 done
@@ -133,7 +134,7 @@ links=$(find . "$@" -mindepth 1 -maxdepth 1 \( \
                  -o -path './*:*' ! -path './*/*' \) \
        -printf 'L\t%p\t%l\n' \) -o \
     \( -name reset -printf 'F\t%p\n' \) \))
-net=$(read_net)
+[ -z "$cmds" ] || net=$(read_net)
 wait
 printf '%s\n' "$links"
 [ -z "$net" ] || printf '%s\n' "$net"

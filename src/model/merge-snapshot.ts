@@ -43,7 +43,7 @@ export function mergeSnapshot(snapshot: HostSnapshot, partial: HostSnapshot, req
     for (const fn of partial.functions)
         replaced.add(fn.address);
     const kept = snapshot.functions.filter(fn => !replaced.has(fn.address));
-    // An incremental read carries the network state of the PFs it read only.
+    // Only full reads carry the network state (read-sysfs.sh); an incremental one keeps the last.
     let netLinks = snapshot.netLinks;
     if (partial.netLinks)
         netLinks = new Map([...netLinks ?? [], ...partial.netLinks]);
