@@ -87,6 +87,10 @@ describe("Live refresh", () => {
         await guest(`cd /sys/bus/pci/devices/${PF} && echo 0 > sriov_drivers_autoprobe && echo 2 > sriov_numvfs`);
         await within(frame, `${row(PF)} [data-field="sriov"]`, "2 VFs shown", "2 of 4 VFs");
         await frame.click(`${row(PF)} [data-action="toggle-vfs"]`);
+        // The PF's count can show before the second VF's row: the kernel links
+        // a VF to its PF after the VF's add uevent, and the page reads it again
+        // a moment later (unsettledFunctions). Both within the same budget.
+        await within(frame, `${row("0000:00:04.2")}.pt-vf-row`, "both VF rows shown");
         const vfs = await frame.$$eval(`#device-table tr.pt-vf-row[data-physfn="${PF}"]`, trs => trs.map(tr => tr.getAttribute("data-address")));
         assert.deepEqual(vfs, ["0000:00:04.1", "0000:00:04.2"]);
 
