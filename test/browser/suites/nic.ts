@@ -2,124 +2,40 @@
 /* SR-IOV network cards (issue 14) on the guest's emulated Intel 82576 (igb,
  * 00:07.0, interface enp0s7, QEMU >= 8): "VF settings" (MAC, VLAN, trust,
  * spoof check) and its automation script, a setting the emulated card refuses,
- * a VF assigned to a VM as a network interface, and the settings kept after
- * reboot. Every outcome is checked in the guest with `ip -j -d link show` and
+ * a VF assigned to a VM as a network interface. The settings kept after
+ * reboot are checked in the "Kept after reboot" suite, in its two reboots.
+ * Every outcome is checked in the guest with `ip -j -d link show` and
  * `virsh dumpxml`. */
 
 import "../../lib/xml-dom.ts";
 
 import assert from "node:assert/strict";
 import { after, describe } from "node:test";
-import type { Frame } from "playwright-core";
 
 import { canonicalXml } from "../../../src/model/domain-xml.ts";
 import { templateById } from "../../../src/model/domain-templates.ts";
 import { RECORDS_NS } from "../../../src/model/hardware-records.ts";
-import { admin, browserTest, guest, openPage, rebootGuest, removeKept, session, until } from "../session.ts";
+import {
+    apply, cleanIgb, close, createKeptVfs, DEFAULTS, fillSettings, IF, kebab, openVfSettings, PF, resetVfs, SET, showVfs, vfAddresses, vfIp,
+} from "../igb.ts";
+import { admin, browserTest, guest, openPage, session, until } from "../session.ts";
 
-const PF = "0000:00:07.0";
-const IF = "enp0s7";
 const VM = "pt-nic";
-const VF_RULE = `/etc/udev/rules.d/71-cockpit-passthrough-vf-${PF}-0.rules`;
-const COUNT_RULE = `/etc/udev/rules.d/70-cockpit-passthrough-vfs-${PF}.rules`;
-
-interface VfIp {
-    mac: string;
-    vlan: number;
-    qos: number;
-    spoofchk: boolean;
-    trust: boolean;
-    link_state: string;
-}
-
-/** VF n of the igb as `ip -j -d link show` reports it in the guest. */
-async function vfIp(n: number): Promise<VfIp> {
-    const [link] = JSON.parse(await guest(`ip -j -d link show ${IF}`));
-    const vf = link.vfinfo_list.find((v: { vf: number }) => v.vf === n);
-    assert.ok(vf, `ip shows VF ${n}`);
-    const vlan = vf.vlan_list?.[0] ?? {};
-    return { mac: vf.address, vlan: vlan.vlan ?? 0, qos: vlan.qos ?? 0, spoofchk: vf.spoofchk, trust: vf.trust, link_state: vf.link_state };
-}
-
-const DEFAULTS: VfIp = { mac: "00:00:00:00:00:00", vlan: 0, qos: 0, spoofchk: true, trust: false, link_state: "auto" };
-const SET: VfIp = { mac: "52:54:00:12:34:56", vlan: 100, qos: 0, spoofchk: false, trust: true, link_state: "auto" };
-
-async function vfAddresses(): Promise<string[]> {
-    const out = await guest(`cd /sys/bus/pci/devices/${PF} && i=0; while [ -L virtfn$i ]; do t=$(readlink -f virtfn$i); echo "\${t##*/}"; i=$((i+1)); done`);
-    return out.trim().split("\n").filter(Boolean);
-}
-
 const virsh = (args: string) => guest(`LC_ALL=C virsh -c qemu:///system ${args}`);
-const row = (address: string) => `#device-table tr[data-address="${address}"]`;
-
-async function showVfs(frame: Frame) {
-    const toggle = frame.locator(`${row(PF)} [data-action="toggle-vfs"]`);
-    await toggle.waitFor();
-    if (await toggle.getAttribute("aria-expanded") !== "true")
-        await toggle.click();
-}
-
-async function kebab(frame: Frame, address: string, item: string) {
-    await frame.click(`${row(address)} button[aria-label="Kebab toggle"]`);
-    await frame.getByRole("menuitem", { name: item, exact: true }).click();
-}
-
-async function openVfSettings(frame: Frame, vf: string) {
-    await showVfs(frame);
-    await frame.locator(row(vf)).waitFor();
-    await kebab(frame, vf, "VF settings");
-    const dialog = frame.locator("#pt-vf-settings-dialog");
-    await dialog.waitFor();
-    return dialog;
-}
-
-async function fillSettings(frame: Frame) {
-    await frame.fill("#pt-vf-mac", SET.mac);
-    await frame.fill("#pt-vf-vlan", String(SET.vlan));
-    await frame.locator("#pt-vf-trust").setChecked(true);
-    await frame.locator("#pt-vf-spoofchk").setChecked(false);
-}
-
-async function apply(frame: Frame): Promise<string> {
-    const dialog = frame.locator("#pt-vf-settings-dialog");
-    await until(() => frame.isEnabled("#pt-vf-settings-apply"), v => v, "Apply to be enabled");
-    await frame.click("#pt-vf-settings-apply");
-    const outcome = dialog.locator(".pt-plan-outcome");
-    await outcome.waitFor({ timeout: 120_000 });
-    return (await outcome.textContent())!;
-}
-
-async function close(frame: Frame) {
-    const dialog = frame.locator("#pt-vf-settings-dialog");
-    await dialog.locator("button.pf-m-primary", { hasText: "Close" }).click();
-    await dialog.waitFor({ state: "detached" });
-}
-
-async function resetVfs(): Promise<void> {
-    for (const n of [0, 1])
-        await guest(`ip link set ${IF} vf ${n} mac 00:00:00:00:00:00 vlan 0 trust off spoofchk on`);
-}
 
 describe("SR-IOV network cards", () => {
     let vfs: string[] = [];
 
     after(async () => {
-        const m = session().machine;
-        await m.ssh(`virsh -c qemu:///system destroy ${VM}; virsh -c qemu:///system undefine ${VM}`, { check: false });
-        await m.ssh(`rm -f ${VF_RULE} ${COUNT_RULE}; echo 0 > /sys/bus/pci/devices/${PF}/sriov_numvfs`, { check: false });
+        await session().machine.ssh(`virsh -c qemu:///system destroy ${VM}; virsh -c qemu:///system undefine ${VM}`, { check: false });
+        await cleanIgb();
     });
 
     browserTest("2 VFs on the igb (kept after reboot), each a network VF with its own state in ip link", async () => {
         assert.equal((await guest(`cat /sys/bus/pci/devices/${PF}/sriov_totalvfs`)).trim(), "7");
         const frame = await openPage();
         await admin();
-        await kebab(frame, PF, "Configure VFs");
-        await frame.fill("#pt-vf-count", "2");
-        await frame.locator("#pt-vfs-keep").setChecked(true);
-        await frame.click("#pt-vfs-apply");
-        await frame.locator("#pt-vfs-dialog .pt-plan-outcome").waitFor({ timeout: 120_000 });
-        assert.match((await frame.textContent("#pt-vfs-dialog .pt-plan-outcome"))!, /VFs configured/);
-        await frame.locator("#pt-vfs-dialog button.pf-m-primary", { hasText: "Close" }).click();
+        await createKeptVfs(frame);
         vfs = await vfAddresses();
         assert.equal(vfs.length, 2);
         assert.deepEqual(await vfIp(0), DEFAULTS);
@@ -225,34 +141,4 @@ describe("SR-IOV network cards", () => {
         await virsh(`undefine ${VM}`);
         await guest(`ip link set ${IF} down`);
     }, { timeout: 420_000 });
-
-    browserTest("VF settings kept after reboot come back with the VFs; removed, the VF boots at its defaults", async () => {
-        await resetVfs();
-        let frame = await openPage();
-        await admin();
-        await openVfSettings(frame, vfs[0]);
-        await fillSettings(frame);
-        await frame.locator("#pt-vf-keep").setChecked(true);
-        assert.match(await apply(frame), /VF settings applied/);
-        await close(frame);
-        assert.deepEqual(await vfIp(0), SET);
-        assert.match(await guest(`head -n 1 ${VF_RULE}`), /VF 0 of 0000:00:07.0 \(0x8086:0x10c9, driver igb\): mac=52:54:00:12:34:56 vlan=100,0 spoofchk=off trust=on/);
-        const keptRow = `#pt-kept-after-reboot tr[data-method="vf-settings"][data-address="${PF}"][data-vf="0"]`;
-        await frame.waitForSelector(keptRow);
-
-        await rebootGuest();
-        assert.deepEqual(await vfAddresses(), vfs, "the VF count rule made the VFs again");
-        assert.deepEqual(await vfIp(0), SET, "the settings rule applied VF 0's settings");
-        assert.deepEqual(await vfIp(1), DEFAULTS);
-
-        await admin();
-        frame = await openPage();
-        await frame.waitForSelector(keptRow);
-        await removeKept(frame, keptRow);
-        assert.equal((await session().machine.ssh(`test -e ${VF_RULE}`, { check: false })).code, 1, "the rule file is gone");
-
-        await rebootGuest();
-        assert.deepEqual(await vfAddresses(), vfs, "the VF count is still kept");
-        assert.deepEqual(await vfIp(0), DEFAULTS, "without the rule VF 0 boots at its defaults");
-    }, { timeout: 900_000 });
 });
