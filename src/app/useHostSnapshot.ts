@@ -16,9 +16,12 @@ import { addEvents, emptyNeed, type RefreshNeed } from "../model/uevents.ts";
 const POLL_MS = 5000;
 /** Events come in bursts (VFs: add + bind per VF, then the PF); read once per burst. */
 const BURST_MS = 50;
-/** A VF's links come after its add uevent: read functions that disagree again after this, at most SETTLE_TRIES times. */
+/** A VF's links come after its add uevent and its directory goes after its
+ * remove uevent: read functions that disagree again after SETTLE_MS, doubling
+ * the wait each time (a slow or loaded host takes longer), and after
+ * SETTLE_TRIES read everything so that the table never keeps a stale row. */
 const SETTLE_MS = 250;
-const SETTLE_TRIES = 3;
+const SETTLE_TRIES = 4;
 
 export type SnapshotState =
     | { status: "loading" }
@@ -67,20 +70,24 @@ export function useHostSnapshot(): HostSnapshotHook {
                 try {
                     let next: HostSnapshot;
                     if (full) {
+                        settleTries.current = 0;
                         next = await readHostSnapshot();
                     } else {
                         const requested = addressesToRead(old, need.addresses);
                         const partial = await readHostSnapshot("/sys", requested);
                         next = mergeSnapshot(old, partial, requested);
-                        const unsettled = unsettledFunctions(next, [...requested, ...partial.byAddress.keys()]);
-                        if (unsettled.length > 0 && settleTries.current < SETTLE_TRIES) {
-                            settleTries.current++;
+                        const unsettled = unsettledFunctions(next, [...requested, ...partial.byAddress.keys()], need.removed);
+                        if (unsettled.length > 0) {
+                            const tries = settleTries.current++;
                             window.clearTimeout(settleTimer.current);
                             settleTimer.current = window.setTimeout(() => {
-                                unsettled.forEach(a => pending.current.addresses.add(a));
+                                if (tries < SETTLE_TRIES)
+                                    unsettled.forEach(a => pending.current.addresses.add(a));
+                                else
+                                    pending.current.full = true;
                                 drain();
-                            }, SETTLE_MS);
-                        } else if (unsettled.length === 0) {
+                            }, SETTLE_MS * 2 ** Math.min(tries, SETTLE_TRIES - 1));
+                        } else {
                             settleTries.current = 0;
                         }
                     }

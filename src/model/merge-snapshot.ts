@@ -53,25 +53,44 @@ export function mergeSnapshot(snapshot: HostSnapshot, partial: HostSnapshot, req
 /**
  * Among the functions just read, PFs and VFs that disagree: a PF whose VF
  * count is not the number of its virtfn links, a VF a PF lists that the
- * snapshot lacks or that names no PF, or a VF whose PF does not list it. The
- * kernel sends a VF's add uevent before it links physfn and virtfnN, so a read
- * right after the event can catch the links half made: the page reads
- * these again a moment later.
+ * snapshot lacks or that names no PF, a VF whose PF does not list it (both
+ * are read again: either may be the stale one), and a function a "remove"
+ * event named that the read still found. The kernel sends a VF's add uevent
+ * before it links physfn and virtfnN, and a remove uevent before it deletes
+ * the directory, so a read right after the event can catch either half done:
+ * the page reads these again a moment later.
  */
-export function unsettledFunctions(snapshot: HostSnapshot, read: Iterable<PciAddress>): PciAddress[] {
+export function unsettledFunctions(snapshot: HostSnapshot, read: Iterable<PciAddress>,
+                                   removed: ReadonlySet<PciAddress> = new Set()): PciAddress[] {
     const out = new Set<PciAddress>();
+    const readPfs = new Set<PciAddress>();
     for (const address of read) {
         const fn = snapshot.byAddress.get(address);
         if (!fn)
             continue;
-        if (fn.sriov && fn.sriov.numVfs !== fn.sriov.vfs.length)
+        if (removed.has(address))
             out.add(address);
+        if (fn.sriov) {
+            readPfs.add(address);
+            if (fn.sriov.numVfs !== fn.sriov.vfs.length)
+                out.add(address);
+        }
         for (const vf of fn.sriov?.vfs ?? []) {
             if (snapshot.byAddress.get(vf)?.physfn !== address)
                 out.add(vf);
         }
-        if (fn.physfn && !snapshot.byAddress.get(fn.physfn)?.sriov?.vfs.includes(address))
+        if (fn.physfn && !snapshot.byAddress.get(fn.physfn)?.sriov?.vfs.includes(address)) {
             out.add(fn.physfn);
+            out.add(address);
+        }
+    }
+    // VFs read earlier that name a PF just read which no longer lists them
+    // (its VFs were removed while the page read them one by one).
+    if (readPfs.size > 0) {
+        for (const fn of snapshot.functions) {
+            if (fn.physfn && readPfs.has(fn.physfn) && !snapshot.byAddress.get(fn.physfn)?.sriov?.vfs.includes(fn.address))
+                out.add(fn.address);
+        }
     }
     return [...out];
 }

@@ -62,6 +62,9 @@ export function ueventParser(): UeventParser {
 export interface RefreshNeed {
     /** PCI functions to re-read (incremental). */
     addresses: Set<PciAddress>;
+    /** Among them, those a "remove" event named: the kernel sends that event
+     * before it deletes the directory, so a read right after can still find them. */
+    removed: Set<PciAddress>;
     /** An event the page cannot place: read everything. */
     full: boolean;
     /** Interfaces or disks changed: re-read which devices the host needs. */
@@ -69,7 +72,7 @@ export interface RefreshNeed {
 }
 
 export function emptyNeed(): RefreshNeed {
-    return { addresses: new Set(), full: false, usage: false };
+    return { addresses: new Set(), removed: new Set(), full: false, usage: false };
 }
 
 /** Adds what `events` require to `need` (mutated, so bursts accumulate). */
@@ -77,9 +80,13 @@ export function addEvents(need: RefreshNeed, events: readonly Uevent[]): Refresh
     for (const e of events) {
         if (e.subsystem === "pci") {
             const name = e.devpath.slice(e.devpath.lastIndexOf("/") + 1);
-            if (isPciAddress(name))
+            if (isPciAddress(name)) {
                 need.addresses.add(name);
-            else
+                if (e.action === "remove")
+                    need.removed.add(name);
+                else
+                    need.removed.delete(name);
+            } else
                 need.full = true;
         } else if (e.subsystem === "net" || e.subsystem === "block") {
             need.usage = true;

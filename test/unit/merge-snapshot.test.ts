@@ -131,12 +131,31 @@ describe("unsettledFunctions", () => {
         assert.deepEqual(unsettledFunctions(snap, [at(PF)]), ["0000:00:04.1"]);
     });
 
-    test("a VF whose PF does not list it makes the PF read again", () => {
+    test("a VF whose PF does not list it makes both read again", () => {
         const pf = vfs.byAddress.get(at(PF))!;
         const stale = { ...pf, sriov: { ...pf.sriov!, vfs: [at("0000:00:04.1")] } };
         const snap = mergeSnapshot(vfs, { functions: [stale], byAddress: new Map([[stale.address, stale]]), netLinks: null }, []);
-        assert.deepEqual(unsettledFunctions(snap, [at("0000:00:04.2")]), [PF]);
+        assert.deepEqual(unsettledFunctions(snap, [at("0000:00:04.2")]), [PF, "0000:00:04.2"]);
         assert.deepEqual(unsettledFunctions(snap, [at("0000:00:05.0")]), [], "only functions just read are looked at");
-        assert.deepEqual(unsettledFunctions(snap, [at(PF)]), [PF], "2 VFs, 1 virtfn link");
+        assert.deepEqual(unsettledFunctions(snap, [at(PF)]).sort(), [PF, "0000:00:04.2"], "2 VFs, 1 virtfn link; 04.2 still names the PF");
+    });
+
+    test("a PF read with no VFs while the page still holds one that names it: that VF is read again", () => {
+        // echo 0 > sriov_numvfs: the page read 04.2 before its turn came, then the PF once all were gone.
+        const pf = vfs.byAddress.get(at(PF))!;
+        const none = { ...pf, sriov: { ...pf.sriov!, numVfs: 0, vfs: [] } };
+        const snap = mergeSnapshot(vfs, { functions: [none], byAddress: new Map([[none.address, none]]), netLinks: null }, [at("0000:00:04.1")]);
+        assert.deepEqual(unsettledFunctions(snap, [at(PF), at("0000:00:04.1")]), ["0000:00:04.2"]);
+        const gone = mergeSnapshot(snap, parseSnapshot(""), [at("0000:00:04.2")]);
+        assert.deepEqual(unsettledFunctions(gone, [at(PF), at("0000:00:04.2")]), [], "read again and gone: settled");
+    });
+
+    test("a function a remove event named that the read still found is read again", () => {
+        // The kernel sends "remove" before it deletes the directory.
+        const removed = new Set([at("0000:00:04.2")]);
+        assert.deepEqual(unsettledFunctions(vfs, [at("0000:00:04.2")], removed), ["0000:00:04.2"]);
+        assert.deepEqual(unsettledFunctions(vfs, [at("0000:00:04.1")], removed), [], "only functions just read are looked at");
+        assert.deepEqual(unsettledFunctions(without("0000:00:04.2"), [at(PF), at("0000:00:04.2")], removed), ["0000:00:04.2"],
+                         "gone, but the PF still lists it: read again until both agree");
     });
 });

@@ -81,6 +81,15 @@ describe("addEvents", () => {
         assert.equal(need.usage, true);
     });
 
+    test("a PCI remove event marks its function removed until a later event names it again", () => {
+        const need = addEvents(emptyNeed(), [ev("pci", "/devices/pci0000:00/0000:00:04.1", "remove"),
+                                             ev("pci", "/devices/pci0000:00/0000:00:04.2", "remove")]);
+        assert.deepEqual([...need.removed].sort(), ["0000:00:04.1", "0000:00:04.2"]);
+        addEvents(need, [ev("pci", "/devices/pci0000:00/0000:00:04.2", "add")]);
+        assert.deepEqual([...need.removed], ["0000:00:04.1"]);
+        assert.deepEqual([...need.addresses].sort(), ["0000:00:04.1", "0000:00:04.2"]);
+    });
+
     test("virtual interfaces touch only the host usage; a PCI path without a function means a full read", () => {
         const virtual = addEvents(emptyNeed(), [ev("net", "/devices/virtual/net/vnet0", "add")]);
         assert.deepEqual([...virtual.addresses], []);
