@@ -171,7 +171,7 @@ export const PassthroughPage = () => {
         const where = locateVf(snapshot, fn.address);
         Dialogs.show(
             <VfSettingsDialog snapshot={snapshot} vf={fn.address} deviceName={deviceName(fn.address)} domains={allDomains(domains)}
-                              hostInterfaces={usageFacts?.interfaces ?? []}
+                              hostInterfaces={usageFacts?.interfaces ?? []} hostUsage={toHostUsage(usage.get(fn.address))}
                               kept={where.ok ? kept?.vfSettings.find(k => k.pf === where.pf.address && k.vf === where.index) ?? null : null}
                               onFinished={afterBindingChange} />);
     };
@@ -183,7 +183,7 @@ export const PassthroughPage = () => {
         const vfsReason = superuser === false ? _("Administrative access is required to configure VFs.") : vfsBlocked;
         const vfSettingsReason = superuser === false
             ? _("Administrative access is required to change VF settings.")
-            : snapshot.netLinks === null ? _("The network state of the VFs could not be read (ip link).") : null;
+            : snapshot.netLinks === null ? _("The network state of the VFs could not be read (ip link).") : prepareBlocked;
         return [
             ...row.fn.sriov
                 ? [{

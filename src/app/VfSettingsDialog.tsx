@@ -7,8 +7,8 @@
 
 import { useMemo, useState } from "react";
 import {
-    Button, Checkbox, FormGroup, FormHelperText, FormSelect, FormSelectOption, Grid, GridItem,
-    HelperText, HelperTextItem, InputGroup, InputGroupItem, TextInput,
+    Alert, Button, Checkbox, FormGroup, FormHelperText, FormSelect, FormSelectOption, Grid, GridItem,
+    HelperText, HelperTextItem, InputGroup, InputGroupItem, List, ListItem, TextInput,
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
@@ -23,6 +23,7 @@ import { generateMac, parseMac, parseQos, parseRate, parseVlan } from "../model/
 import { locateVf } from "../model/vf-net.ts";
 import { planVfSettings, type LinkState, type VfSetting, type VfSettingKey } from "../model/vf-settings.ts";
 import { PlanDialog } from "./PlanDialog.tsx";
+import type { HostUsage } from "./PrepareDialog.tsx";
 import { gettext } from "./translate.ts";
 import { adminAccessReason, planOrError, usePlanRun, type Planned } from "./usePlanRun.ts";
 import { useSuperuser } from "./useSuperuser.ts";
@@ -39,6 +40,9 @@ export interface VfSettingsDialogProps {
     domains: readonly MacDomain[];
     /** The host's interfaces with their MACs (host-usage facts), for the same warning. */
     hostInterfaces: readonly InterfaceInfo[];
+    /** Why the host needs this VF's own interface (the session, the default
+     * route): then its settings are not changed here (the executor refuses too). */
+    hostUsage?: HostUsage | undefined;
     onFinished?: (outcome: PlanOutcome, plan: Plan) => void;
 }
 
@@ -132,7 +136,9 @@ const FieldHelp = ({ id, error, text }: { id: string; error?: string | undefined
         )
         : null;
 
-export const VfSettingsDialog = ({ snapshot, vf, deviceName, kept, domains, hostInterfaces, onFinished }: VfSettingsDialogProps) => {
+export const VfSettingsDialog = ({
+    snapshot, vf, deviceName, kept, domains, hostInterfaces, hostUsage, onFinished,
+}: VfSettingsDialogProps) => {
     const superuser = useSuperuser();
     const where = locateVf(snapshot, vf);
     const state = where.ok ? where.state : null;
@@ -169,6 +175,8 @@ export const VfSettingsDialog = ({ snapshot, vf, deviceName, kept, domains, host
     const refusedText = cockpit.format(_("The driver refused this setting: $0. Nothing was changed: the settings applied before it were undone."), refusal);
     const refusedHelp = (field: string) => (refusedField === field ? refusedText : undefined);
 
+    const hostNeeds = (hostUsage?.reasons.length ?? 0) > 0;
+
     const whyDisabled = (): string | null => {
         const admin = adminAccessReason(superuser, _("Administrative access is required to change VF settings. Switch from limited access to administrative access."));
         if (admin)
@@ -180,6 +188,8 @@ export const VfSettingsDialog = ({ snapshot, vf, deviceName, kept, domains, host
         }
         if (!form)
             return _("The network state of this VF is not known (ip link could not be read).");
+        if (hostNeeds)
+            return _("The host needs this VF's network interface: its settings are not changed here.");
         if (hasErrors)
             return _("Correct the values marked above.");
         if (planned && "error" in planned)
@@ -199,6 +209,11 @@ export const VfSettingsDialog = ({ snapshot, vf, deviceName, kept, domains, host
                     plan={planned && "plan" in planned ? planned.plan : null} disabledReason={whyDisabled()} runner={runner}>
             {where.ok &&
                 <p id="pt-vf-where">{cockpit.format(_("VF $0 of $1 ($2)"), index, pfName, where.pf.address)}</p>}
+            {hostNeeds &&
+                <Alert id="pt-vf-host-needs" variant="danger" isInline
+                       title={_("The host uses this VF: changing its MAC, VLAN, link state or rate could cut it off the network")}>
+                    <List>{hostUsage?.reasons.map(r => <ListItem key={r}>{r}</ListItem>)}</List>
+                </Alert>}
             {form && <>
                 <FormGroup label={_("MAC address")} fieldId="pt-vf-mac">
                     <InputGroup>

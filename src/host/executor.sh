@@ -69,7 +69,8 @@
 #   - Policy: no bridges; not the device under the root filesystem; not a NIC that
 #     carries the default route or a Cockpit session (and if that cannot be
 #     told, no NIC); no unbind of a device whose /dev/vfio/<group> a process has
-#     open (a running VM); no VF count above sriov_totalvfs or while a VF is open.
+#     open (a running VM); no VF count above sriov_totalvfs or while a VF is open;
+#     no VF network settings on a VF whose own interface the host needs.
 #   - On commit, the driver each prepared device had before is recorded in
 #     $lib/previous-drivers/<address> ("vendor:device driver"), so "Return to
 #     host" finds it from any browser.
@@ -318,6 +319,15 @@ held() {
 
 may_unbind() {
     if critical "$1" || held "$1"; then return 1; fi
+}
+
+# True (and sets $reason) if VF $2 of PF $1 is one the host needs: its own
+# interface carries the default route or a session (or that cannot be told).
+# Its MAC, VLAN, link state or rate would cut the host off.
+vf_needed() {
+    v=$(link_name "$pci/devices/$1/virtfn$2")
+    if [ -z "$v" ]; then reason="cannot find VF $2 of $1"; return 0; fi
+    critical "$v"
 }
 
 # Above sriov_totalvfs, or removing VFs that a VM has open or the host needs.
@@ -1138,7 +1148,9 @@ while IFS= read -r line; do
         esac
         pf=$arg1 r=${rest#*"$TAB"}
         n=${r%%"$TAB"*} r=${r#*"$TAB"}
-        if ! check_vf "$pf" "$n" || ! vf_setting "${r%%"$TAB"*}" "${r#*"$TAB"}"; then answer rejected "$reason"; continue; fi
+        if ! check_vf "$pf" "$n" || ! vf_setting "${r%%"$TAB"*}" "${r#*"$TAB"}" || vf_needed "$pf" "$n"; then
+            answer rejected "$reason"; continue
+        fi
         if ! vf_state "$ifname" "$n"; then answer error "$out"; continue; fi
         if ! journal_add "vf:$pf:$n" "vf|$pf|$n|$(printf '%s' "$vfstate" | tr '|' ',')"; then
             answer error "cannot record the undo of this change in $journal"
@@ -1157,7 +1169,7 @@ while IFS= read -r line; do
         esac
         pf=$arg1 r=${rest#*"$TAB"}
         n=${r%%"$TAB"*} r=${r#*"$TAB"}
-        if ! check_vf "$pf" "$n" || ! vf_settings "$r"; then answer rejected "$reason"; continue; fi
+        if ! check_vf "$pf" "$n" || ! vf_settings "$r" || vf_needed "$pf" "$n"; then answer rejected "$reason"; continue; fi
         if ! note "file:$(vf_rule_file "$pf" "$n")"; then answer error "cannot record the undo of this change"; continue; fi
         persist_vf "$pf" "$n"
         ;;

@@ -133,6 +133,46 @@ describe("executor.sh VF settings: bad input is rejected before any ip run", () 
     });
 });
 
+describe("executor.sh VF settings: not on a VF the host needs", () => {
+    /* VF 1 (0000:03:10.2) with its own interface, which carries the default
+     * route: its MAC, VLAN or link state would cut the host off. */
+    const VF_IF = "enp3s16f2";
+    function needyHost(routes: string) {
+        const h = host();
+        const vf = path.join(h.roots.sysfs, "bus/pci/devices/0000:03:10.2");
+        const netDir = path.join(fs.realpathSync(vf), "net", VF_IF);
+        fs.mkdirSync(netDir, { recursive: true });
+        fs.symlinkSync(netDir, path.join(h.roots.sysfs, "class/net", VF_IF));
+        // The stateful fake answers links; this one answers the route query first.
+        fs.renameSync(h.ip, path.join(h.roots.binDir, "ip-vf"));
+        fs.writeFileSync(h.ip, `#!/bin/sh\ncase "$*" in *"-4 route show default"*) ${routes} ;; esac\n` +
+                               'exec "$(dirname "$0")/ip-vf" "$@"\n', { mode: 0o755 });
+        return h;
+    }
+
+    test("vf-set and persist-vf on it are refused, the VF untouched; its sibling still takes settings", async () => {
+        const { base, roots } = needyHost(`echo "default via 10.0.2.2 dev ${VF_IF} proto dhcp metric 100"; exit 0`);
+        const ex = startExecutor(roots);
+        assert.equal(await ex.send(`vf-set\t${PF}\t1\tvlan\t100,0`), "rejected\t0000:03:10.2 carries the default route or a Cockpit session");
+        assert.equal(await ex.send(`persist-vf\t${PF}\t1\tvlan=100,0`), "rejected\t0000:03:10.2 carries the default route or a Cockpit session");
+        assert.equal(fakeVfState(roots.binDir, 1), FAKE_VF_DEFAULT);
+        assert.deepEqual(fs.readdirSync(path.join(roots.etc, "udev/rules.d")), []);
+        assert.equal(await ex.send(`vf-set\t${PF}\t0\tvlan\t100,0`), "ok\t00:00:00:00:00:00|100|0|on|off|auto|0|0");
+        assert.equal(await ex.send("commit"), "ok\t");
+        await ex.close();
+        fs.rmSync(base, { recursive: true, force: true });
+    });
+
+    test("when the routes cannot be read, a VF with an interface is refused: fail closed", async () => {
+        const { base, roots } = needyHost('echo "Cannot open netlink socket" >&2; exit 1');
+        const ex = startExecutor(roots);
+        assert.match(await ex.send(`vf-set\t${PF}\t1\ttrust\ton`), /^rejected\tcannot tell whether 0000:03:10\.2 carries this session: ip: /);
+        assert.equal(fakeVfState(roots.binDir, 1), FAKE_VF_DEFAULT);
+        await ex.close();
+        fs.rmSync(base, { recursive: true, force: true });
+    });
+});
+
 describe("executor.sh vf-read and vf-set", () => {
     test("vf-read parses both of ip's line formats", async () => {
         const { base, roots } = host();
@@ -295,7 +335,8 @@ describe("executor.sh persist-vf and unpersist-vf", () => {
             "",
         ].join("\n");
         assert.equal(fs.readFileSync(file, "utf8"), expected);
-        assert.deepEqual(fakeIpRuns(roots.binDir), [], "persisting changes nothing now");
+        // Only queries (the routes, for the host-need check): no link set.
+        assert.deepEqual(fakeIpRuns(roots.binDir).filter(r => r.startsWith("link set")), [], "persisting changes nothing now");
 
         // What udev would run, pointed at the fake sysfs instead of /sys: it sets the VF up.
         for (const script of udevRunScripts(expected, PF))

@@ -18,6 +18,7 @@ import { RECORDS_NS } from "../../../src/model/hardware-records.ts";
 import {
     apply, cleanIgb, close, createKeptVfs, DEFAULTS, fillSettings, IF, kebab, openVfSettings, PF, resetVfs, SET, showVfs, vfAddresses, vfIp,
 } from "../igb.ts";
+import { feedExecutor } from "../feed-executor.ts";
 import { admin, browserTest, guest, openPage, session, until } from "../session.ts";
 
 const VM = "pt-nic";
@@ -83,6 +84,33 @@ describe("SR-IOV network cards", () => {
         assert.match(help, /The driver refused this setting: RTNETLINK answers: Operation not supported\. Nothing was changed/);
         assert.deepEqual(await vfIp(1), DEFAULTS, "VF 1 as it was: the MAC step was rolled back");
         await close(frame);
+    });
+
+    browserTest("a VF whose own interface carries a default route: VF settings refused with the reason, and by the executor", async () => {
+        const ifname = (await guest(`ls /sys/bus/pci/devices/${vfs[0]}/net`)).trim();
+        assert.match(ifname, /^[a-z0-9]+$/);
+        // A second default route, far behind the guest's own (metric 100): nothing else changes.
+        await guest(`ip link set ${ifname} up && ip route add default dev ${ifname} metric 4000`);
+        try {
+            const frame = await openPage();
+            await admin();
+            const dialog = await openVfSettings(frame, vfs[0]);
+            const alert = dialog.locator("#pt-vf-host-needs");
+            await alert.waitFor();
+            assert.match((await alert.textContent())!, new RegExp(`Carries the default route \\(${ifname}\\)`));
+            assert.equal(await frame.isDisabled("#pt-vf-settings-apply"), true);
+            assert.match((await dialog.locator(".pt-disabled-reason").textContent())!, /The host needs this VF's network interface/);
+            await dialog.getByRole("button", { name: "Cancel" }).click();
+
+            const before = await vfIp(0);
+            const answers = await feedExecutor([`vf-set\t${PF}\t0\tvlan\t200,0`, `persist-vf\t${PF}\t0\tvlan=200,0`, "commit"]);
+            assert.deepEqual(answers.slice(0, 2), [`rejected\t${vfs[0]} carries the default route or a Cockpit session`,
+                                                   `rejected\t${vfs[0]} carries the default route or a Cockpit session`]);
+            assert.deepEqual(await vfIp(0), before, "the executor changed nothing");
+            assert.doesNotMatch(await guest("ls /etc/udev/rules.d/"), /71-cockpit-passthrough-vf-0000:00:07\.0-0/);
+        } finally {
+            await guest(`ip route del default dev ${ifname} metric 4000`);
+        }
     });
 
     browserTest("VF 1 assigned as a network interface: MAC and VLAN in the domain XML, and on the VF once the VM runs", async () => {

@@ -3,14 +3,13 @@
  * policy, each checked in the guest over ssh. */
 
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { describe } from "node:test";
 import { admin, browserTest, guest, openPage, openTab, session, until } from "../session.ts";
 import { driverOf, openAction } from "./binding.ts";
+import { feedExecutor } from "../feed-executor.ts";
 
 const NIC = "0000:00:02.0";
 const RUN = "/run/cockpit-passthrough";
-const EXECUTOR = fs.readFileSync(new URL("../../../src/host/executor.sh", import.meta.url), "utf8");
 
 const override = async (address: string) => (await guest(`cat /sys/bus/pci/devices/${address}/driver_override`)).trim();
 
@@ -19,14 +18,6 @@ async function restore(address: string, driver: string) {
     await guest(`cd /sys/bus/pci/devices/${address} && echo > driver_override && ` +
                 `{ [ "$(basename "$(readlink driver)")" = ${driver} ] || { [ -e driver ] && echo ${address} > driver/unbind; echo ${address} > /sys/bus/pci/drivers/${driver}/bind; }; }`);
     assert.equal(await driverOf(address), driver);
-}
-
-/** Feeds the executor directly, as root, bypassing the page: its answers. */
-async function feedExecutor(lines: string[]): Promise<string[]> {
-    const { machine } = session();
-    await machine.ssh("cat > /tmp/executor.sh", { input: EXECUTOR });
-    const r = await machine.ssh("sh /tmp/executor.sh", { input: lines.join("\n") + "\n" });
-    return r.stdout.trim().split("\n");
 }
 
 describe("Safety on the host", () => {

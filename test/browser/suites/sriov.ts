@@ -1,71 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* SR-IOV on the guest's QEMU NVMe at 00:04.0 (sriov_totalvfs 4): the
- * "Configure VFs" dialog, nested VF rows, preparing and returning a VF, the
- * count kept after reboot; each outcome checked in the guest's sysfs. */
+ * "Configure VFs" dialog, nested VF rows, preparing and returning a VF; each
+ * outcome checked in the guest's sysfs. The count kept after reboot is checked
+ * in the "Kept after reboot" suite's two reboots. */
 
 import assert from "node:assert/strict";
 import { describe } from "node:test";
-import type { Frame } from "playwright-core";
 
-import { admin, removeKept, browserTest, guest, openPage, rebootGuest, until } from "../session.ts";
-
-const PF = "0000:00:04.0";
-const RULE = `/etc/udev/rules.d/70-cockpit-passthrough-vfs-${PF}.rules`;
-
-interface SriovSysfs {
-    numVfs: number;
-    autoprobe: string;
-    /** virtfn links in order: VF address and its driver ("" for none). */
-    vfs: [string, string][];
-}
-
-async function sysfs(): Promise<SriovSysfs> {
-    const out = await guest(
-        `cd /sys/bus/pci/devices/${PF} && cat sriov_numvfs sriov_drivers_autoprobe && ` +
-        'i=0; while [ -L virtfn$i ]; do t=$(readlink -f virtfn$i); d=$(readlink $t/driver); echo "${t##*/} ${d##*/}"; i=$((i+1)); done');
-    const [numVfs, autoprobe, ...vfs] = out.trim().split("\n");
-    // A VF without a driver prints "address " and trim() ate the last one's space.
-    return { numVfs: Number(numVfs), autoprobe, vfs: vfs.map(l => { const [a, d = ""] = l.split(" "); return [a, d] }) };
-}
-
-const vfRows = (frame: Frame) =>
-    frame.$$eval(`#device-table tr.pt-vf-row[data-physfn="${PF}"]`, trs => trs.map(tr => tr.getAttribute("data-address")!));
-
-/** Waits for the PF row to say "n of 4 VFs" (the page re-reads sysfs after a change). */
-async function pfShows(frame: Frame, n: number) {
-    await until(() => frame.locator(`#device-table tr[data-address="${PF}"] [data-field="sriov"]`).textContent(),
-                text => text === `${n} of 4 VFs`, `the PF row to show ${n} of 4 VFs`);
-}
-
-async function openVfsDialog(frame: Frame) {
-    await frame.click(`#device-table tr[data-address="${PF}"] button[aria-label="Kebab toggle"]`);
-    await frame.getByRole("menuitem", { name: "Configure VFs" }).click();
-    const dialog = frame.locator("#pt-vfs-dialog");
-    await dialog.waitFor();
-    return dialog;
-}
-
-/** Sets the count in the dialog, applies, and returns the outcome's text. */
-async function configure(frame: Frame, count: string, opts: { keep?: boolean; before?: (frame: Frame) => Promise<void> } = {}) {
-    const dialog = await openVfsDialog(frame);
-    await dialog.locator("#pt-vf-count").fill(count);
-    if (opts.keep !== undefined)
-        await dialog.locator("#pt-vfs-keep").setChecked(opts.keep);
-    await opts.before?.(frame);
-    await frame.click("#pt-vfs-apply");
-    const outcome = dialog.locator(".pt-plan-outcome");
-    await outcome.waitFor({ timeout: 120_000 });
-    const text = (await outcome.textContent())!;
-    await dialog.locator("button.pf-m-primary", { hasText: "Close" }).click();
-    await dialog.waitFor({ state: "detached" });
-    return text;
-}
-
-async function showVfs(frame: Frame) {
-    const toggle = frame.locator(`#device-table tr[data-address="${PF}"] [data-action="toggle-vfs"]`);
-    if (await toggle.getAttribute("aria-expanded") !== "true")
-        await toggle.click();
-}
+import { admin, browserTest, guest, openPage } from "../session.ts";
+import { configure, openVfsDialog, PF, pfShows, showVfs, sysfs, vfRows } from "../nvme-vfs.ts";
 
 describe("SR-IOV virtual functions", () => {
     browserTest("setting 2 VFs gives 2 virtfn links, without a driver, and 2 nested rows", async () => {
@@ -154,40 +97,6 @@ describe("SR-IOV virtual functions", () => {
         assert.equal((await guest(`cat /sys/bus/pci/devices/${vf}/driver_override`)).trim(), "(null)");
         await frame.locator("#pt-return-dialog").locator("button.pf-m-primary", { hasText: "Close" }).click();
     });
-
-    browserTest("keep after reboot survives a reboot; without the rule a reboot gives 0 VFs", async () => {
-        let frame = await openPage();
-        await admin();
-        await configure(frame, "2", { keep: true });
-        assert.equal((await sysfs()).numVfs, 2);
-        const rule = await guest(`cat ${RULE}`);
-        assert.match(rule, new RegExp(`ACTION=="add\\|bind", SUBSYSTEM=="pci", KERNEL=="${PF}", DRIVER=="nvme", ` +
-                                      'ATTR\\{vendor\\}=="0x1b36", ATTR\\{device\\}=="0x0010", ' +
-                                      'ATTR\\{sriov_drivers_autoprobe\\}="0", ATTR\\{sriov_numvfs\\}="2"'));
-        const kept = frame.locator(`#pt-kept-after-reboot tr[data-method="vfs"][data-address="${PF}"]`);
-        await kept.waitFor();
-
-        await rebootGuest();
-        frame = await openPage();
-        const after = await until(sysfs, s => s.numVfs === 2, "2 VFs after the reboot", 120_000);
-        assert.equal(after.vfs.length, 2);
-        assert.equal(after.autoprobe, "0");
-        assert.deepEqual(after.vfs.map(v => v[1]), ["", ""]);
-        await pfShows(frame, 2);
-        await frame.locator(`#pt-kept-after-reboot tr[data-method="vfs"][data-address="${PF}"]`).waitFor();
-
-        await admin();
-        await removeKept(frame, `#pt-kept-after-reboot tr[data-method="vfs"][data-address="${PF}"]`);
-        assert.equal((await guest(`test -e ${RULE}; echo $?`)).trim(), "1", "the rule is gone");
-        assert.equal((await sysfs()).numVfs, 2, "removing the rule leaves the VFs that exist");
-
-        await rebootGuest();
-        frame = await openPage();
-        await new Promise(resolve => setTimeout(resolve, 5000)); // let udev settle, in case
-        await guest("udevadm settle");
-        assert.equal((await sysfs()).numVfs, 0, "no VFs after a reboot without the rule");
-        await pfShows(frame, 0);
-    }, { timeout: 900_000 });
 
     browserTest("back to 0 removes every VF", async () => {
         const frame = await openPage();
