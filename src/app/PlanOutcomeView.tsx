@@ -5,6 +5,7 @@
 import { Alert, List, ListItem, Text, TextContent } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
+import { explainRefusal } from "../model/executor-refusals.ts";
 import { explainKernelError, explainSriovError } from "../model/kernel-errors.ts";
 import { busyText } from "../model/busy.ts";
 import type { Check, Plan, PlanKind } from "../model/plan.ts";
@@ -28,7 +29,11 @@ function failureText(plan: Plan, outcome: Extract<PlanOutcome, { status: "failed
         return { title, explanation: explained.explanation, details: failure.message };
     }
     case "rejected":
-        return { title, explanation: _("The host refused the change before anything was written."), details: failure.reason };
+        return {
+            title,
+            explanation: explainRefusal(failure.reason, gettext) ?? _("The host refused the change before anything was written."),
+            details: failure.reason,
+        };
     case "busy":
         return {
             title: _("Another change is running on this host"),

@@ -12,6 +12,7 @@ import {
 } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
+import { explainRefusal } from "../model/executor-refusals.ts";
 import type { InterfaceInfo } from "../model/host-usage.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { PersistedVfSettings } from "../model/persistence.ts";
@@ -170,7 +171,9 @@ export const VfSettingsDialog = ({
     const refusal = outcome?.status === "failed" && outcome.failure
         ? (outcome.failure.kind === "kernel"
             ? outcome.failure.message
-            : outcome.failure.kind === "rejected" ? outcome.failure.reason : _("The setting did not read back as set."))
+            : outcome.failure.kind === "rejected"
+                ? explainRefusal(outcome.failure.reason, gettext) ?? outcome.failure.reason
+                : _("The setting did not read back as set."))
         : "";
     const refusedText = cockpit.format(_("The driver refused this setting: $0. Nothing was changed: the settings applied before it were undone."), refusal);
     const refusedHelp = (field: string) => (refusedField === field ? refusedText : undefined);
