@@ -50,8 +50,10 @@ const NOTE_TERMS: Record<Exclude<DeviceNote["kind"], "reset" | "no-reset">, stri
     "shared-group": _("Shared group"),
 };
 
-export const DeviceDetails = ({ fn, usage, group, notes, onKernelArgs }: {
+export const DeviceDetails = ({ fn, usage, group, notes, vfNet, onKernelArgs }: {
     fn: PciFunction; usage?: DeviceUsage | undefined; group?: IommuGroup | undefined;
+    /** A network card's VF: its settings as the PF reports them ("" while not known); undefined for other devices. */
+    vfNet?: string | undefined;
     /** From model/device-notes.ts; without them the reset support is shown from the snapshot alone. */
     notes?: DeviceNote[] | undefined;
     onKernelArgs?: ((args: string[]) => void) | undefined;
@@ -79,6 +81,13 @@ export const DeviceDetails = ({ fn, usage, group, notes, onKernelArgs }: {
                                     {i.addresses.length > 0 ? `: ${i.addresses.join(", ")}` : ""}
                                 </ListItem>)}
                         </List>
+                    </DescriptionListDescription>
+                </DescriptionListGroup>}
+            {vfNet !== undefined &&
+                <DescriptionListGroup>
+                    <DescriptionListTerm>{_("VF settings")}</DescriptionListTerm>
+                    <DescriptionListDescription data-field="vf-net">
+                        {vfNet || _("Not known yet: read with the next full refresh")}
                     </DescriptionListDescription>
                 </DescriptionListGroup>}
             {fn.blockDevices.length > 0 &&

@@ -76,11 +76,13 @@ export interface DeviceTableProps {
     labels?: (row: InventoryRow) => ReactNode[];
     /** Notes for a device's details (reset, NUMA, boot display, shared group). */
     notes?: (fn: PciFunction) => DeviceNote[];
+    /** A network card VF's settings in words ("" while not known); undefined for other devices. */
+    vfNet?: (fn: PciFunction) => string | undefined;
     /** Opens the kernel-argument fix with these arguments (the boot display's framebuffer). */
     onKernelArgs?: ((args: string[]) => void) | undefined;
 }
 
-export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, labels, notes, onKernelArgs }: DeviceTableProps) => {
+export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, labels, notes, vfNet, onKernelArgs }: DeviceTableProps) => {
     const [search, setSearch] = useState("");
     const [category, setCategory] = useState<DeviceCategory | "all">("all");
     const [sortBy, setSortBy] = useState<{ column: SortColumn; direction: "asc" | "desc" }>({ column: "address", direction: "asc" });
@@ -184,7 +186,8 @@ export const DeviceTable = ({ rows, usage, groups, actions, primaryAction, label
                     <Tr isExpanded>
                         <Td colSpan={COLUMNS.length + 3}>
                             <ExpandableRowContent>
-                                <DeviceDetails fn={row.fn} usage={u} group={group} notes={notes?.(row.fn)} onKernelArgs={onKernelArgs} />
+                                <DeviceDetails fn={row.fn} usage={u} group={group} notes={notes?.(row.fn)} vfNet={vfNet?.(row.fn)}
+                                               onKernelArgs={onKernelArgs} />
                             </ExpandableRowContent>
                         </Td>
                     </Tr>}

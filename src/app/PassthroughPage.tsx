@@ -21,7 +21,7 @@ import { isBridge } from "../model/pci-class.ts";
 import { readKeptAfterReboot, hasDriverctl, type KeptAfterReboot } from "../host/persistence-reader.ts";
 import { describeUsageReason, type DeviceUsage } from "../model/host-usage.ts";
 import type { PciFunction } from "../model/snapshot.ts";
-import { isNicVf, locateVf } from "../model/vf-net.ts";
+import { isNicVf, locateVf, vfNetText } from "../model/vf-net.ts";
 import { vfUsers } from "../model/vf-plan.ts";
 import { AssignDialog } from "./AssignDialog.tsx";
 import { ConfigureVfsDialog } from "./ConfigureVfsDialog.tsx";
@@ -96,6 +96,12 @@ export const PassthroughPage = () => {
     const deviceName = useCallback((a: PciAddress) => names.get(a) ?? "", [names]);
 
     const cmdline = readiness.status === "ready" ? readiness.facts.cmdline : undefined;
+    const vfNetFor = useCallback((fn: PciFunction): string | undefined => {
+        if (!snapshot || !isNicVf(snapshot, fn.address))
+            return undefined;
+        const where = locateVf(snapshot, fn.address);
+        return where.ok && where.state ? vfNetText(where.state, gettext) : "";
+    }, [snapshot]);
     const notesFor = useCallback((fn: PciFunction) => snapshot ? deviceNotes(snapshot, fn, { cmdline }) : [], [snapshot, cmdline]);
     // The boot display's framebuffer arguments go through the same fix as the IOMMU arguments.
     const openKernelArgs = (args: string[]) => {
@@ -241,7 +247,7 @@ export const PassthroughPage = () => {
                                                                    superuser={superuser}
                                                                    blocked={row.fn.driver === "vfio-pci" ? returnBlocked : prepareBlocked} />)}
                                                  labels={row => [<AssignmentStatus key="vm" index={assignments} address={row.address} />]}
-                                                 notes={notesFor}
+                                                 notes={notesFor} vfNet={vfNetFor}
                                                  onKernelArgs={readiness.status === "ready" && superuser !== false ? openKernelArgs : undefined} />}
                             </CardBody>
                         </Card>

@@ -9,7 +9,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { readHostSnapshot } from "../host/sysfs-reader.ts";
 import { monitorUevents } from "../host/uevent-monitor.ts";
-import { addressesToRead, mergeSnapshot, unsettledFunctions } from "../model/merge-snapshot.ts";
+import { addressesToRead, mergeSnapshot, nicVfCountChanged, unsettledFunctions } from "../model/merge-snapshot.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { addEvents, emptyNeed, type RefreshNeed } from "../model/uevents.ts";
 
@@ -76,6 +76,9 @@ export function useHostSnapshot(): HostSnapshotHook {
                         const requested = addressesToRead(old, need.addresses);
                         const partial = await readHostSnapshot("/sys", requested);
                         next = mergeSnapshot(old, partial, requested);
+                        // New VFs of a network card: their network state comes with a full read.
+                        if (nicVfCountChanged(old, next, partial.byAddress.keys()))
+                            pending.current.full = true;
                         const unsettled = unsettledFunctions(next, [...requested, ...partial.byAddress.keys()], need.removed);
                         if (unsettled.length > 0) {
                             const tries = settleTries.current++;

@@ -94,3 +94,18 @@ export function unsettledFunctions(snapshot: HostSnapshot, read: Iterable<PciAdd
     }
     return [...out];
 }
+
+/**
+ * Whether a PF with a network interface among those just read has another VF
+ * count than the page held: its VFs' network state (MAC, VLAN, trust...)
+ * comes from `ip`, which only full reads run (read-sysfs.sh), so VFs made
+ * elsewhere (over ssh, at boot) would show it unknown until a full read.
+ */
+export function nicVfCountChanged(old: HostSnapshot, next: HostSnapshot, read: Iterable<PciAddress>): boolean {
+    for (const address of read) {
+        const fn = next.byAddress.get(address);
+        if (fn?.sriov && fn.netInterfaces.length > 0 && fn.sriov.numVfs !== old.byAddress.get(address)?.sriov?.numVfs)
+            return true;
+    }
+    return false;
+}

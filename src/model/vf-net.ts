@@ -5,6 +5,7 @@
 
 import type { PciAddress } from "./pci-address.ts";
 import type { HostSnapshot, PciFunction, VfLinkState } from "./snapshot.ts";
+import { format, type Gettext } from "./translate.ts";
 
 /** Network controllers are PCI base class 0x02. */
 export function isNetworkFunction(fn: PciFunction): boolean {
@@ -43,4 +44,25 @@ export function locateVf(snapshot: HostSnapshot, vf: PciAddress): VfLocation {
 export function isNicVf(snapshot: HostSnapshot, vf: PciAddress): boolean {
     const fn = snapshot.byAddress.get(vf);
     return !!fn && isNetworkFunction(fn) && locateVf(snapshot, vf).ok;
+}
+
+const ZERO_MAC = "00:00:00:00:00:00";
+
+/** A VF's network settings in one line, as its PF reports them (the row details). */
+export function vfNetText(state: VfLinkState, _: Gettext): string {
+    const parts: string[] = [];
+    parts.push(state.mac && state.mac !== ZERO_MAC ? format(_("MAC $0"), state.mac) : _("MAC set by the guest"));
+    if (state.vlan !== 0)
+        parts.push(state.qos !== 0 ? format(_("VLAN $0, priority $1"), state.vlan, state.qos) : format(_("VLAN $0"), state.vlan));
+    if (state.spoofCheck !== null)
+        parts.push(state.spoofCheck ? _("spoof checking on") : _("spoof checking off"));
+    if (state.trust !== null)
+        parts.push(state.trust ? _("trusted") : _("not trusted"));
+    if (state.linkState !== null)
+        parts.push(format(_("link state $0"), state.linkState));
+    if (state.minTxRate)
+        parts.push(format(_("at least $0 Mbit/s"), state.minTxRate));
+    if (state.maxTxRate)
+        parts.push(format(_("at most $0 Mbit/s"), state.maxTxRate));
+    return parts.join(", ");
 }

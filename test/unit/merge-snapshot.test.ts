@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 
-import { addressesToRead, mergeSnapshot, unsettledFunctions } from "../../src/model/merge-snapshot.ts";
+import { addressesToRead, mergeSnapshot, nicVfCountChanged, unsettledFunctions } from "../../src/model/merge-snapshot.ts";
 import { parseSnapshot } from "../../src/model/parse-snapshot.ts";
 import type { PciAddress } from "../../src/model/pci-address.ts";
 import { makeHost } from "../bench/make-tree.ts";
@@ -157,5 +157,27 @@ describe("unsettledFunctions", () => {
         assert.deepEqual(unsettledFunctions(vfs, [at("0000:00:04.1")], removed), [], "only functions just read are looked at");
         assert.deepEqual(unsettledFunctions(without("0000:00:04.2"), [at(PF), at("0000:00:04.2")], removed), ["0000:00:04.2"],
                          "gone, but the PF still lists it: read again until both agree");
+    });
+});
+
+describe("nicVfCountChanged", () => {
+    // The NVMe PF as a network card: same tree, the PF with an interface.
+    const asNic = (host: FakeFunction[]) => host.map(f => f.address === PF ? { ...f, classCode: 0x020000, block: [], net: ["enp0s4"] } : f);
+
+    test("VFs made on a PF with an interface: a full read is due; on one without, or unchanged, not", () => {
+        const before = read(asNic(base())).full;
+        const now = read(asNic(withVfs(2)));
+        const requested = addressesToRead(before, [at("0000:00:04.1"), at("0000:00:04.2")]);
+        const partial = now.partial(requested);
+        const merged = mergeSnapshot(before, partial, requested);
+        assert.equal(nicVfCountChanged(before, merged, partial.byAddress.keys()), true);
+        assert.equal(nicVfCountChanged(merged, merged, partial.byAddress.keys()), false, "the same count");
+
+        const nvmeBefore = read(base()).full;
+        const nvmeNow = read(withVfs(2));
+        const nvmeRequested = addressesToRead(nvmeBefore, [at("0000:00:04.1")]);
+        const nvmePartial = nvmeNow.partial(nvmeRequested);
+        assert.equal(nicVfCountChanged(nvmeBefore, mergeSnapshot(nvmeBefore, nvmePartial, nvmeRequested), nvmePartial.byAddress.keys()), false,
+                     "a PF without an interface has no VF network state");
     });
 });

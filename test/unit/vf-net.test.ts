@@ -12,7 +12,9 @@ import { addressesToRead, mergeSnapshot } from "../../src/model/merge-snapshot.t
 import { parseIpLinks } from "../../src/model/parse-ip-link.ts";
 import { parseSnapshot } from "../../src/model/parse-snapshot.ts";
 import type { PciAddress } from "../../src/model/pci-address.ts";
-import { isNicVf, locateVf } from "../../src/model/vf-net.ts";
+import type { VfLinkState } from "../../src/model/snapshot.ts";
+import { identity } from "../../src/model/translate.ts";
+import { isNicVf, locateVf, vfNetText } from "../../src/model/vf-net.ts";
 import { FLAT_PF, IGB_PF } from "../fixtures/ip-link-sriov.ts";
 import { fakeIpRuns, writeFakeIp } from "../lib/fake-ip.ts";
 import { writeFakeSysfs, type FakeFunction } from "../lib/fake-sysfs.ts";
@@ -129,5 +131,24 @@ describe("locateVf", () => {
         assert.deepEqual(locateVf(snapshot, at("0000:00:08.0")), { ok: false, reason: "not-a-vf" });
         assert.deepEqual(locateVf(snapshot, at("0000:00:07.1")), { ok: false, reason: "no-netdev" });
         assert.equal(isNicVf(snapshot, at("0000:00:07.1")), false);
+    });
+});
+
+describe("vfNetText", () => {
+    const state = (patch: Partial<VfLinkState>): VfLinkState => ({
+        vf: 0, mac: "00:00:00:00:00:00", vlan: 0, qos: 0, spoofCheck: true, trust: false, linkState: "auto", minTxRate: 0, maxTxRate: 0, ...patch,
+    });
+
+    test("a fresh VF, and one with every setting", () => {
+        assert.equal(vfNetText(state({}), identity), "MAC set by the guest, spoof checking on, not trusted, link state auto");
+        assert.equal(vfNetText(state({ mac: "52:54:00:12:34:56", vlan: 100, qos: 3, spoofCheck: false, trust: true, linkState: "disable",
+                                       minTxRate: 10, maxTxRate: 200 }), identity),
+                     "MAC 52:54:00:12:34:56, VLAN 100, priority 3, spoof checking off, trusted, link state disable, " +
+                     "at least 10 Mbit/s, at most 200 Mbit/s");
+    });
+
+    test("what the driver does not report is left out", () => {
+        assert.equal(vfNetText(state({ mac: null, vlan: 5, spoofCheck: null, trust: null, linkState: null, minTxRate: null, maxTxRate: null }), identity),
+                     "MAC set by the guest, VLAN 5");
     });
 });

@@ -8,8 +8,9 @@ import { after, describe } from "node:test";
 import type { Frame, WebSocket } from "playwright-core";
 
 import { templateById } from "../../../src/model/domain-templates.ts";
-import { admin, browserTest, guest, openPage, openTab, session } from "../session.ts";
+import { admin, browserTest, guest, openPage, openTab, session, until } from "../session.ts";
 import { driverOf, openAction } from "./binding.ts";
+import { IF as IGB_IF, openVfSettings, PF as IGB, showVfs, vfAddresses } from "../igb.ts";
 
 const DEV = "0000:00:03.0";
 const PF = "0000:00:04.0";
@@ -108,6 +109,31 @@ describe("Live refresh", () => {
                 });
         console.log(`# VF rows gone: ${Date.now() - removed} ms`);
         await guest(`echo 1 > /sys/bus/pci/devices/${PF}/sriov_drivers_autoprobe`);
+    });
+
+    browserTest("VFs made over ssh on the network card come with their network state (MAC, VLAN...)", async () => {
+        const frame = await openPage();
+        await admin();
+        await listening(frame);
+        await guest(`echo 2 > /sys/bus/pci/devices/${IGB}/sriov_numvfs`);
+        try {
+            // Within the budget the rows show; the VFs' network state comes with the full read that follows.
+            await within(frame, `${row(IGB)} [data-field="sriov"]`, "igb VFs shown", "2 of 7 VFs");
+            const vfs = await vfAddresses();
+            assert.equal(vfs.length, 2);
+            await showVfs(frame);
+            const toggle = frame.locator(`${row(vfs[1])} td:first-child button`).first();
+            await toggle.click();
+            const net = frame.locator(`${row(vfs[1])} + tr [data-field="vf-net"]`);
+            await until(() => net.textContent(), t => (t ?? "").startsWith("MAC"), "VF 1's network state in its details", 10_000);
+            assert.match((await net.textContent())!, /^MAC set by the guest, spoof checking on, not trusted, link state auto$/);
+            const dialog = await openVfSettings(frame, vfs[1]);
+            await dialog.locator("#pt-vf-mac").waitFor();
+            assert.equal(await frame.textContent("#pt-vf-where"), `VF 1 of ${IGB_IF} (${IGB})`);
+            await dialog.getByRole("button", { name: "Cancel" }).click();
+        } finally {
+            await guest(`echo 0 > /sys/bus/pci/devices/${IGB}/sriov_numvfs`);
+        }
     });
 
     browserTest("virsh start of a VM with a managed hostdev: vfio-pci and in use within 2 s", async () => {
