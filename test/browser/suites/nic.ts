@@ -87,7 +87,10 @@ describe("SR-IOV network cards", () => {
     });
 
     browserTest("a VF whose own interface carries a default route: VF settings refused with the reason, and by the executor", async () => {
-        const ifname = (await guest(`ls /sys/bus/pci/devices/${vfs[0]}/net`)).trim();
+        // The page makes VFs without a driver: VF 0 on igbvf gives it an interface of the host's.
+        await guest(`modprobe igbvf && echo ${vfs[0]} > /sys/bus/pci/drivers/igbvf/bind`);
+        const ifname = (await until(() => guest(`ls /sys/bus/pci/devices/${vfs[0]}/net 2>/dev/null || true`), out => out.trim() !== "",
+                                    "VF 0's interface")).trim();
         assert.match(ifname, /^[a-z0-9]+$/);
         // A second default route, far behind the guest's own (metric 100): nothing else changes.
         await guest(`ip link set ${ifname} up && ip route add default dev ${ifname} metric 4000`);
@@ -109,7 +112,7 @@ describe("SR-IOV network cards", () => {
             assert.deepEqual(await vfIp(0), before, "the executor changed nothing");
             assert.doesNotMatch(await guest("ls /etc/udev/rules.d/"), /71-cockpit-passthrough-vf-0000:00:07\.0-0/);
         } finally {
-            await guest(`ip route del default dev ${ifname} metric 4000`);
+            await guest(`ip route del default dev ${ifname} metric 4000; echo ${vfs[0]} > /sys/bus/pci/drivers/igbvf/unbind`);
         }
     });
 
