@@ -88,7 +88,9 @@ describe("SR-IOV network cards", () => {
 
     browserTest("a VF whose own interface carries a default route: VF settings refused with the reason, and by the executor", async () => {
         // The page makes VFs without a driver: VF 0 on igbvf gives it an interface of the host's.
-        await guest(`modprobe igbvf && echo ${vfs[0]} > /sys/bus/pci/drivers/igbvf/bind`);
+        const vf0 = `/sys/bus/pci/devices/${vfs[0]}`;
+        await guest(`modprobe igbvf && echo igbvf > ${vf0}/driver_override && echo ${vfs[0]} > /sys/bus/pci/drivers_probe && ` +
+                    `echo > ${vf0}/driver_override || { echo > ${vf0}/driver_override; dmesg | tail -n 5 >&2; exit 1; }`);
         const ifname = (await until(() => guest(`ls /sys/bus/pci/devices/${vfs[0]}/net 2>/dev/null || true`), out => out.trim() !== "",
                                     "VF 0's interface")).trim();
         assert.match(ifname, /^[a-z0-9]+$/);
