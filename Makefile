@@ -13,7 +13,7 @@ HOST ?= x86_64
 comma := ,
 SOURCES := $(shell find src po -type f ! -name '*.pot' 2>/dev/null) manifest.json build.js package.json
 # Cockpit's own pkg/lib, from Debian's cockpit source package at a pinned version
-COCKPIT_LIB = build/cockpit-src/.version
+COCKPIT_LIB = pkg/.cockpit-lib-version
 METAINFO = org.cockpit_project.$(PACKAGE).metainfo.xml
 METAINFO_DIR = $(DESTDIR)$(PREFIX)/share/metainfo
 TARFILE = cockpit-$(PACKAGE)-$(VERSION).tar.xz
@@ -69,7 +69,7 @@ $(TARFILE): $(if $(PREBUILT),,dist/index.js) $(METAINFO) cockpit-$(PACKAGE).spec
 	tar --transform 's,^,cockpit-$(PACKAGE)-$(VERSION)/,' --sort=name --owner=0 --group=0 --numeric-owner \
 		-cJf $@.tmp --exclude=node_modules --exclude-vcs \
 		README.md LICENSE Makefile manifest.json package.json package-lock.json tsconfig.json eslint.config.js build.js *.d.ts \
-		$(METAINFO) cockpit-$(PACKAGE).spec src po test tools docs dist build/cockpit-src
+		$(METAINFO) cockpit-$(PACKAGE).spec src po test tools docs dist pkg
 	mv $@.tmp $@
 
 # rpmbuild from Debian's rpm package, from the tarball. --nodeps: this rpm
@@ -143,6 +143,6 @@ bench: all
 	node --import tsx test/bench/bench.ts
 
 clean:
-	rm -rf dist test-results build cockpit-$(PACKAGE)-*.tar.xz cockpit-$(PACKAGE)*.rpm cockpit-$(PACKAGE)_*
+	rm -rf dist test-results build pkg/lib pkg/cockpit-package.json $(COCKPIT_LIB) cockpit-$(PACKAGE)-*.tar.xz cockpit-$(PACKAGE)*.rpm cockpit-$(PACKAGE)_*
 
 .PHONY: all install devel-install devel-uninstall dist rpm deb update-po lint typecheck check-unit check-packaging check-browser check demo bench clean

@@ -3,7 +3,7 @@
 // po.<lang>.js (Cockpit serves "po.js" as the file for the user's language).
 import fs from "node:fs";
 import path from "node:path";
-import { cockpitPoEsbuildPlugin } from "./build/cockpit-src/pkg/lib/cockpit-po-plugin.js";
+import { cockpitPoEsbuildPlugin } from "./pkg/lib/cockpit-po-plugin.js";
 import { cockpitGlobalPlugin } from "./tools/esbuild-cockpit-global.js";
 import { buildWithoutUnusedCss } from "./tools/esbuild-unused-css.js";
 

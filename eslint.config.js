@@ -8,7 +8,7 @@ import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["dist/", "build/", "node_modules/", "test-results/"] },
+    { ignores: ["dist/", "build/", "pkg/lib/", "node_modules/", "test-results/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
