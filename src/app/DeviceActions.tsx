@@ -3,11 +3,11 @@
  * a device on vfio-pci. In limited access it is disabled and says why
  * (tooltip, and data-disabled-reason for tests). */
 
-import { Button, Tooltip } from "@patternfly/react-core";
 import cockpit from "cockpit";
 
 import { categoryOf, isBridge } from "../model/pci-class.ts";
 import type { PciFunction } from "../model/snapshot.ts";
+import { PrivilegedButton } from "./PrivilegedButton.tsx";
 
 const _ = cockpit.gettext;
 
@@ -35,14 +35,11 @@ export const DeviceAction = ({ fn, onPrepare, onReturn, superuser, blocked }: De
             : (onVfio
                 ? _("Administrative access is required to return devices to the host.")
                 : _("Administrative access is required to prepare devices for passthrough."));
-    const reason = accessReason ?? blocked;
-    const button = (
-        <Button variant="secondary" size="sm" isAriaDisabled={reason !== null}
-                data-action={onVfio ? "return" : "prepare"} data-address={fn.address}
-                data-disabled-reason={reason ?? undefined}
-                onClick={() => onVfio ? onReturn(fn) : onPrepare(fn)}>
+    return (
+        <PrivilegedButton superuser={superuser} disabledReason={accessReason ?? blocked} variant="secondary" size="sm"
+                          data-action={onVfio ? "return" : "prepare"} data-address={fn.address}
+                          onClick={() => onVfio ? onReturn(fn) : onPrepare(fn)}>
             {label}
-        </Button>
+        </PrivilegedButton>
     );
-    return reason ? <Tooltip content={reason}>{button}</Tooltip> : button;
 };

@@ -7,7 +7,7 @@
 
 import { useState } from "react";
 import {
-    Alert, Button, Card, CardBody, CardHeader, CardTitle, EmptyState, EmptyStateBody, Label, Spinner, Tooltip,
+    Alert, Card, CardBody, CardHeader, CardTitle, EmptyState, EmptyStateBody, Label, Spinner,
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import cockpit from "cockpit";
@@ -22,6 +22,7 @@ import { hex4 } from "../model/pci-ids.ts";
 import type { HostSnapshot } from "../model/snapshot.ts";
 import { forgetKeptBinding, forgetKeptVfCount, forgetKeptVfSettings } from "../host/executor.ts";
 import { gettext } from "./translate.ts";
+import { PrivilegedButton } from "./PrivilegedButton.tsx";
 
 const _ = cockpit.gettext;
 
@@ -184,6 +185,12 @@ export const KeptAfterRebootCard = ({ snapshot, bindings, vfCounts = [], vfSetti
     const removeReason = superuser === false
         ? _("Administrative access is required to change what is kept after reboot.")
         : null;
+    const removeButton = (file: string, onClick: () => void) => (
+        <PrivilegedButton superuser={superuser} disabledReason={removeReason} variant="secondary" size="sm" isDanger
+                          isLoading={busy === file} isAriaDisabled={busy !== null} onClick={onClick}>
+            {_("Remove")}
+        </PrivilegedButton>
+    );
 
     return (
         <Card id="pt-kept-after-reboot">
@@ -210,13 +217,6 @@ export const KeptAfterRebootCard = ({ snapshot, bindings, vfCounts = [], vfSetti
                         <Tbody>
                             {entries.map(entry => {
                                 const b = entry.binding;
-                                const button = (
-                                    <Button variant="secondary" size="sm" isDanger isLoading={busy === b.file}
-                                            isAriaDisabled={removeReason !== null || busy !== null}
-                                            onClick={() => remove(entry)}>
-                                        {_("Remove")}
-                                    </Button>
-                                );
                                 return (
                                     <Tr key={b.file} data-address={b.address} data-method={b.method}>
                                         <Td dataLabel={_("Address")}>{b.address}</Td>
@@ -227,20 +227,13 @@ export const KeptAfterRebootCard = ({ snapshot, bindings, vfCounts = [], vfSetti
                                         <Td dataLabel={_("Saved by")}>{b.method === "udev" ? _("udev rule") : "driverctl"}</Td>
                                         <Td dataLabel={_("State")}><StatusLabel entry={entry} /></Td>
                                         <Td isActionCell>
-                                            {removeReason ? <Tooltip content={removeReason}>{button}</Tooltip> : button}
+                                            {removeButton(b.file, () => remove(entry))}
                                         </Td>
                                     </Tr>
                                 );
                             })}
                             {vfEntries.map(entry => {
                                 const r = entry.rule;
-                                const button = (
-                                    <Button variant="secondary" size="sm" isDanger isLoading={busy === r.file}
-                                            isAriaDisabled={removeReason !== null || busy !== null}
-                                            onClick={() => removeVf(entry)}>
-                                        {_("Remove")}
-                                    </Button>
-                                );
                                 return (
                                     <Tr key={r.file} data-address={r.address} data-method="vfs" data-count={r.count}>
                                         <Td dataLabel={_("Address")}>{r.address}</Td>
@@ -252,20 +245,13 @@ export const KeptAfterRebootCard = ({ snapshot, bindings, vfCounts = [], vfSetti
                                         <Td dataLabel={_("Saved by")}>{_("udev rule (VF count)")}</Td>
                                         <Td dataLabel={_("State")}><VfStatusLabel entry={entry} /></Td>
                                         <Td isActionCell>
-                                            {removeReason ? <Tooltip content={removeReason}>{button}</Tooltip> : button}
+                                            {removeButton(r.file, () => removeVf(entry))}
                                         </Td>
                                     </Tr>
                                 );
                             })}
                             {vfSettingsEntries.map(entry => {
                                 const r = entry.rule;
-                                const button = (
-                                    <Button variant="secondary" size="sm" isDanger isLoading={busy === r.file}
-                                            isAriaDisabled={removeReason !== null || busy !== null}
-                                            onClick={() => removeVfSettings(entry)}>
-                                        {_("Remove")}
-                                    </Button>
-                                );
                                 return (
                                     <Tr key={r.file} data-address={r.pf} data-method="vf-settings" data-vf={r.vf}>
                                         <Td dataLabel={_("Address")}>{cockpit.format(_("$0 VF $1"), r.pf, r.vf)}</Td>
@@ -274,7 +260,7 @@ export const KeptAfterRebootCard = ({ snapshot, bindings, vfCounts = [], vfSetti
                                         <Td dataLabel={_("Saved by")}>{_("udev rule (VF settings)")}</Td>
                                         <Td dataLabel={_("State")}><VfSettingsStatusLabel entry={entry} /></Td>
                                         <Td isActionCell>
-                                            {removeReason ? <Tooltip content={removeReason}>{button}</Tooltip> : button}
+                                            {removeButton(r.file, () => removeVfSettings(entry))}
                                         </Td>
                                     </Tr>
                                 );
