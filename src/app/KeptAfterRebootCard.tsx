@@ -152,13 +152,27 @@ function VfSettingsStatusLabel({ entry }: { entry: KeptVfSettingsEntry }) {
     }
 }
 
+/** A settings rule only sets up a VF that exists at boot: the VF count kept for its card makes it. */
+function AtBootLabel({ entry }: { entry: KeptVfSettingsEntry }) {
+    const { atBoot, rule } = entry;
+    if (atBoot.kind === "applies")
+        return null;
+    return (
+        <Label color="orange" className="pt-kept-vf-missing-at-boot">
+            {atBoot.kind === "no-count"
+                ? _("Not applied at boot: no VF count is kept for this card")
+                : cockpit.format(_("Not applied at boot: the VF count kept is $0, VF $1 is not made"), atBoot.count, rule.vf)}
+        </Label>
+    );
+}
+
 export const KeptAfterRebootCard = ({ snapshot, bindings, vfCounts = [], vfSettings = [], onChanged }: KeptAfterRebootCardProps) => {
     const superuser = useSuperuser();
     const [busy, setBusy] = useState<string | null>(null);
     const [error, setError] = useState<string | null>(null);
     const entries = bindings ? keptEntries(bindings, snapshot) : [];
     const vfEntries = vfCounts ? keptVfEntries(vfCounts, snapshot) : [];
-    const vfSettingsEntries = vfSettings ? keptVfSettingsEntries(vfSettings, snapshot) : [];
+    const vfSettingsEntries = vfSettings ? keptVfSettingsEntries(vfSettings, snapshot, vfCounts ?? []) : [];
 
     const forget = (file: string, action: () => ReturnType<typeof forgetKeptBinding>) => {
         setBusy(file);
@@ -258,7 +272,9 @@ export const KeptAfterRebootCard = ({ snapshot, bindings, vfCounts = [], vfSetti
                                         <Td dataLabel={_("Device ID")}>{`${hex4(r.vendorId)}:${hex4(r.deviceId)}`}</Td>
                                         <Td dataLabel={_("Driver")}>{settingsText(r)}</Td>
                                         <Td dataLabel={_("Saved by")}>{_("udev rule (VF settings)")}</Td>
-                                        <Td dataLabel={_("State")}><VfSettingsStatusLabel entry={entry} /></Td>
+                                        <Td dataLabel={_("State")}>
+                                            <VfSettingsStatusLabel entry={entry} /> {vfCounts && <AtBootLabel entry={entry} />}
+                                        </Td>
                                         <Td isActionCell>
                                             {removeButton(r.file, () => removeVfSettings(entry))}
                                         </Td>

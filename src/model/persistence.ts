@@ -261,35 +261,47 @@ export type KeptVfSettingsStatus =
 export interface KeptVfSettingsEntry {
     rule: PersistedVfSettings;
     status: KeptVfSettingsStatus;
+    /** Whether VF N will exist when the rule runs at boot: the rule only sets up a VF the
+     * VF count kept for its PF creates ("no-count": none kept; "too-few": fewer than N + 1). */
+    atBoot: { kind: "applies" } | { kind: "no-count" } | { kind: "too-few"; count: number };
 }
 
-export function keptVfSettingsEntries(rules: readonly PersistedVfSettings[], snapshot: HostSnapshot): KeptVfSettingsEntry[] {
+export function keptVfSettingsEntries(rules: readonly PersistedVfSettings[], snapshot: HostSnapshot,
+                                      vfCounts: readonly PersistedVfCount[] = []): KeptVfSettingsEntry[] {
     return rules.map(rule => {
-        const fn = snapshot.byAddress.get(rule.pf);
-        if (!fn)
-            return { rule, status: { kind: "absent" } };
-        if (fn.vendorId !== rule.vendorId || fn.deviceId !== rule.deviceId)
-            return { rule, status: { kind: "hardware-changed", nowVendorId: fn.vendorId, nowDeviceId: fn.deviceId } };
-        const vf = fn.sriov?.vfs[rule.vf] ?? null;
-        const where = vf ? locateVf(snapshot, vf) : null;
-        const state = where?.ok ? where.state : null;
-        const differing: VfSettingKey[] = [];
-        let unknown = !state;
-        if (state) {
-            for (const key of VF_SETTING_KEYS) {
-                const value = rule.settings[key];
-                if (value === undefined)
-                    continue;
-                const shown = vfSettingShown(key, value, state);
-                if (shown === false)
-                    differing.push(key);
-                else if (shown === null)
-                    unknown = true;
-            }
-        }
-        const current = differing.length > 0 ? "differs" : unknown ? "unknown" : "applied";
-        return { rule, status: { kind: "matches", onDriver: fn.driver, vf, current, differing } };
+        const count = vfCounts.find(c => c.address === rule.pf)?.count;
+        const atBoot: KeptVfSettingsEntry["atBoot"] = count === undefined
+            ? { kind: "no-count" }
+            : count <= rule.vf ? { kind: "too-few", count } : { kind: "applies" };
+        return { rule, status: vfSettingsStatus(rule, snapshot), atBoot };
     });
+}
+
+function vfSettingsStatus(rule: PersistedVfSettings, snapshot: HostSnapshot): KeptVfSettingsStatus {
+    const fn = snapshot.byAddress.get(rule.pf);
+    if (!fn)
+        return { kind: "absent" };
+    if (fn.vendorId !== rule.vendorId || fn.deviceId !== rule.deviceId)
+        return { kind: "hardware-changed", nowVendorId: fn.vendorId, nowDeviceId: fn.deviceId };
+    const vf = fn.sriov?.vfs[rule.vf] ?? null;
+    const where = vf ? locateVf(snapshot, vf) : null;
+    const state = where?.ok ? where.state : null;
+    const differing: VfSettingKey[] = [];
+    let unknown = !state;
+    if (state) {
+        for (const key of VF_SETTING_KEYS) {
+            const value = rule.settings[key];
+            if (value === undefined)
+                continue;
+            const shown = vfSettingShown(key, value, state);
+            if (shown === false)
+                differing.push(key);
+            else if (shown === null)
+                unknown = true;
+        }
+    }
+    const current = differing.length > 0 ? "differs" : unknown ? "unknown" : "applied";
+    return { kind: "matches", onDriver: fn.driver, vf, current, differing };
 }
 
 /** The driver a device had before "Prepare", as the executor recorded it on the host. */

@@ -443,6 +443,12 @@ describe("Kept after reboot: VF settings rules", () => {
             f.address === PF && f.sriov ? { ...f, sriov: { ...f.sriov, vfs: f.sriov.vfs.slice(0, 1) } } : f));
         assert.deepEqual(keptVfSettingsEntries(kept, oneVf)[1].status,
                          { kind: "matches", onDriver: "igb", vf: null, current: "unknown", differing: [] });
+        // At boot each rule needs the VF count kept for its card to make VF N: 2 VFs kept here.
+        const counts = parseVfPersistence(output);
+        assert.deepEqual(keptVfSettingsEntries(kept, now, counts).map(e => e.atBoot), [{ kind: "applies" }, { kind: "applies" }]);
+        const oneKept = counts.map(c => ({ ...c, count: 1 }));
+        assert.deepEqual(keptVfSettingsEntries(kept, now, oneKept).map(e => e.atBoot), [{ kind: "applies" }, { kind: "too-few", count: 1 }]);
+        assert.deepEqual(keptVfSettingsEntries(kept, now).map(e => e.atBoot), [{ kind: "no-count" }, { kind: "no-count" }]);
         // keptVfEntries still sees the VF count rule alone.
         assert.equal(keptVfEntries(parseVfPersistence(output), now).length, 1);
         fs.rmSync(base, { recursive: true, force: true });
