@@ -245,6 +245,7 @@ export const AssignDialog = ({
             return;
         apply(() => assignDevices(backend, vm, baseline, {
             fragments, addresses, config, live, records: config ? recordsFor(snapshot, addresses) : undefined,
+            interfaces: asInterface && macValue !== null && vlanValue !== null ? [{ address, mac: macValue, vlan: vlanValue }] : undefined,
         }), onDone);
     };
 

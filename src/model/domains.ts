@@ -98,7 +98,9 @@ export type VerifyProblem =
     | { kind: "no-domain"; name: string }
     | { kind: "created-without"; name: string; addresses: readonly PciAddress[] }
     | { kind: "record-missing"; addresses: readonly PciAddress[] }
-    | { kind: "record-left"; address: PciAddress };
+    | { kind: "record-left"; address: PciAddress }
+    /** An <interface type='hostdev'> that reads back with another MAC or VLAN than asked (or as a plain hostdev). */
+    | { kind: "interface-differs"; address: PciAddress; mac: string; vlan: number };
 
 export class VerifyError extends Error {
     readonly problem: VerifyProblem;
@@ -122,6 +124,12 @@ export function verifyErrorText(problem: VerifyProblem, _: Gettext): string {
         return format(_("libvirt accepted the change, but the hardware record of $0 is not in the VM's metadata."), problem.addresses.join(", "));
     case "record-left":
         return format(_("libvirt accepted the change, but the hardware record of $0 is still in the VM's metadata."), problem.address);
+    case "interface-differs":
+        return problem.vlan === 0
+            ? format(_("libvirt accepted the change, but $0 is not in the VM's XML as a network interface with MAC $1. The change was undone."),
+                     problem.address, problem.mac)
+            : format(_("libvirt accepted the change, but $0 is not in the VM's XML as a network interface with MAC $1 on VLAN $2. The change was undone."),
+                     problem.address, problem.mac, problem.vlan);
     default: {
         const never: never = problem;
         throw new Error(`unknown verify problem ${JSON.stringify(never)}`);
@@ -147,6 +155,20 @@ export interface AssignRequest {
     live: boolean;
     /** vendor:device of each function now, kept in the stored definition's metadata (with config only). */
     records?: HardwareRecord[] | undefined;
+    /** The VFs given as <interface type='hostdev'>, with the MAC and VLAN (0: none) they must read back with. */
+    interfaces?: { address: PciAddress; mac: string; vlan: number }[] | undefined;
+}
+
+/** The first interface whose MAC or VLAN libvirt did not keep as asked, in the stored or the live XML. */
+function interfaceDiffering(after: DomainRecord, req: AssignRequest): { address: PciAddress; mac: string; vlan: number } | null {
+    for (const want of req.interfaces ?? []) {
+        const matches = (devices: readonly DomainHostdev[]) => devices.some(dev =>
+            dev.address === want.address && dev.kind === "interface" && dev.net?.mac === want.mac &&
+            dev.net.vlans.join(",") === (want.vlan === 0 ? "" : String(want.vlan)));
+        if ((req.config && !matches(after.inactiveDevices)) || (req.live && !matches(after.liveDevices)))
+            return want;
+    }
+    return null;
 }
 
 /** Assigns, then verifies by reading back. Throws DomainChangedError, VerifyError or libvirt's error. */
@@ -191,6 +213,12 @@ export async function assignDevices(backend: Backend, d: DomainRecord, baseline:
         (req.config && !after.inactiveHostdevs.includes(a)) || (req.live && !after.liveHostdevs.includes(a)));
     if (missing.length > 0)
         throw new VerifyError({ kind: "not-added", addresses: missing });
+    const differing = interfaceDiffering(after, req);
+    if (differing) {
+        // Not what the admin asked for (a guest on the wrong VLAN): undo the whole assignment.
+        await undoAssignment(backend, d, fresh, req);
+        throw new VerifyError({ kind: "interface-differs", ...differing });
+    }
     if (req.config && after.inactiveXml && req.records) {
         const kept = readRecords(after.inactiveXml).map(r => r.address);
         const unrecorded = req.records.filter(r => !kept.includes(r.address)).map(r => r.address);
@@ -200,6 +228,22 @@ export async function assignDevices(backend: Backend, d: DomainRecord, baseline:
 }
 
 /** Functions attached before a later one failed: take them out again so a card is never half-assigned. */
+/** Back to the definition before the assignment: the devices detached (or the stored XML
+ * defined again, without live attach) and the hardware records as they were. */
+async function undoAssignment(backend: Backend, d: DomainRecord, fresh: DomainRecord, req: AssignRequest): Promise<void> {
+    if (!backend.liveAttach) {
+        await backend.define(fresh.inactiveXml!);
+        return;
+    }
+    await rollbackAttach(backend, d, req.fragments, req);
+    if (req.config && req.records && req.records.length > 0 && fresh.inactiveXml) {
+        const addresses = req.records.map(r => r.address);
+        const before = readRecords(fresh.inactiveXml).filter(r => addresses.includes(r.address));
+        const now = await loadDomain(backend, d.ref);
+        await backend.define(updateRecords(now.inactiveXml!, before, addresses));
+    }
+}
+
 async function rollbackAttach(backend: Backend, d: DomainRecord, fragments: string[], req: AssignRequest): Promise<void> {
     if (fragments.length === 0)
         return;

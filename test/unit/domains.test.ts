@@ -155,6 +155,35 @@ describe("a VF as a network interface, through both backends", () => {
         });
     }
 
+    for (const liveAttach of [true, false]) {
+        test(`${liveAttach ? "libvirt-dbus" : "virsh"}: libvirt drops the VLAN: VerifyError, and the VM and its records are as before`, async () => {
+            const { d, backend } = fakeLibvirt({ liveAttach });
+            d.state = "shut off";
+            d.liveXml = d.inactiveXml;
+            // A libvirt (or hypervisor driver) that stores the interface without its <vlan>.
+            const realAttach = backend.attach;
+            const realDefine = backend.define;
+            const dropVlan = (xml: string) => xml.replace(/<vlan>\s*<tag id=['"]200['"]\s*\/>\s*<\/vlan>/, "");
+            backend.attach = (ref, xml, flags) => realAttach(ref, dropVlan(xml), flags);
+            backend.define = xml => realDefine(dropVlan(xml));
+            const record = await loadDomain(backend, d.uuid);
+            const baseline = await readBaseline(backend, record);
+            const interfaces = [{ address: VF, mac: "52:54:00:ab:cd:ef", vlan: 200 }];
+            await assert.rejects(
+                assignDevices(backend, record, baseline,
+                              { fragments: [nic], addresses: [VF], config: true, live: false, records, interfaces }),
+                (ex: unknown) => ex instanceof VerifyError && ex.problem.kind === "interface-differs" &&
+                    /not in the VM's XML as a network interface with MAC 52:54:00:ab:cd:ef on VLAN 200/.test(ex.message));
+            assert.equal(canonicalXml(d.inactiveXml), canonicalXml(BASE), "the device and its record are gone again");
+
+            // The same request, kept as asked: no error.
+            backend.attach = realAttach;
+            backend.define = realDefine;
+            await assignDevices(backend, await loadDomain(backend, d.uuid), await readBaseline(backend, await loadDomain(backend, d.uuid)),
+                                { fragments: [nic], addresses: [VF], config: true, live: false, records, interfaces });
+        });
+    }
+
     test("hot plug of the interface: CONFIG|LIVE in one call; a running VM keeps it until the guest lets go", async () => {
         const { d, calls, backend } = fakeLibvirt({ liveAttach: true });
         const record = await loadDomain(backend, d.uuid);
