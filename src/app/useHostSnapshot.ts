@@ -17,11 +17,10 @@ const POLL_MS = 5000;
 /** Events come in bursts (VFs: add + bind per VF, then the PF); read once per burst. */
 const BURST_MS = 50;
 /** A VF's links come after its add uevent and its directory goes after its
- * remove uevent: read functions that disagree again after SETTLE_MS, doubling
- * the wait each time (a slow or loaded host takes longer), and after
- * SETTLE_TRIES read everything so that the table never keeps a stale row. */
-const SETTLE_MS = 250;
-const SETTLE_TRIES = 4;
+ * remove uevent: read functions that disagree again after these waits (longer
+ * later: a slow or loaded host takes longer), then read everything so that the
+ * table never keeps a stale row. */
+const SETTLE_MS = [250, 250, 500, 1000];
 
 export type SnapshotState =
     | { status: "loading" }
@@ -84,12 +83,12 @@ export function useHostSnapshot(): HostSnapshotHook {
                             const tries = settleTries.current++;
                             window.clearTimeout(settleTimer.current);
                             settleTimer.current = window.setTimeout(() => {
-                                if (tries < SETTLE_TRIES)
+                                if (tries < SETTLE_MS.length)
                                     unsettled.forEach(a => pending.current.addresses.add(a));
                                 else
                                     pending.current.full = true;
                                 drain();
-                            }, SETTLE_MS * 2 ** Math.min(tries, SETTLE_TRIES - 1));
+                            }, SETTLE_MS[Math.min(tries, SETTLE_MS.length - 1)]);
                         } else {
                             settleTries.current = 0;
                         }
