@@ -35,6 +35,16 @@ function noIpDir(): string {
     return noIp;
 }
 
+const made: string[] = [];
+// Whatever a test forgot to remove goes when its file's process ends.
+process.on("exit", () => {
+    for (const dir of made)
+        fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system's temporary directory, removed at exit at the latest. */
 export function tempDir(prefix: string): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    made.push(dir);
+    return dir;
 }
