@@ -91,8 +91,9 @@ describe("SR-IOV network cards", () => {
         const vf0 = `/sys/bus/pci/devices/${vfs[0]}`;
         await guest(`modprobe igbvf && echo igbvf > ${vf0}/driver_override && echo ${vfs[0]} > /sys/bus/pci/drivers_probe && ` +
                     `echo > ${vf0}/driver_override || { echo > ${vf0}/driver_override; dmesg | tail -n 5 >&2; exit 1; }`);
-        const ifname = (await until(() => guest(`ls /sys/bus/pci/devices/${vfs[0]}/net 2>/dev/null || true`), out => out.trim() !== "",
-                                    "VF 0's interface")).trim();
+        // udev renames the kernel's eth<N>: take the name once it has settled.
+        const ifname = (await until(() => guest(`udevadm settle; ls /sys/bus/pci/devices/${vfs[0]}/net 2>/dev/null || true`),
+                                    out => out.trim() !== "" && !/^eth[0-9]+$/.test(out.trim()), "VF 0's interface, renamed by udev")).trim();
         assert.match(ifname, /^[a-z0-9]+$/);
         // A second default route, far behind the guest's own (metric 100): nothing else changes.
         await guest(`ip link set ${ifname} up && ip route add default dev ${ifname} metric 4000`);
