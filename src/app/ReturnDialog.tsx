@@ -9,7 +9,8 @@ import {
 import cockpit from "cockpit";
 
 import { useSuperuser } from "./useSuperuser.ts";
-import { planReturn, type KeptBinding } from "../model/bind-plan.ts";
+import { planReturn } from "../model/bind-plan.ts";
+import type { PersistedBinding } from "../model/persistence.ts";
 import type { PciAddress } from "../model/pci-address.ts";
 import type { DriverName, Plan } from "../model/plan.ts";
 import type { PlanOutcome } from "../model/run-plan.ts";
@@ -27,7 +28,7 @@ export interface ReturnDialogProps {
     /** The driver the device had before it was prepared (remembered-drivers.ts); null: unknown. */
     rememberedDriver: DriverName | null;
     /** Bindings kept after reboot (persistence.ts); the device's is removed as part of the return. */
-    kept?: readonly KeptBinding[];
+    kept?: readonly PersistedBinding[];
     /** Running virtual machines that use the device: it cannot be returned while they do. */
     usedByVms?: readonly string[];
     onFinished?: (outcome: PlanOutcome, plan: Plan) => void;

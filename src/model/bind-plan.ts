@@ -17,6 +17,7 @@ import {
     type Action, type DriverName, type PersistMethod, type Plan, type PlannedDevice, type Step, type StepPurpose, type Check,
 } from "./plan.ts";
 import { describeAction, format, untranslated, type Gettext } from "./plan-text.ts";
+import type { PersistedBinding } from "./persistence.ts";
 import type { HostSnapshot, PciFunction } from "./snapshot.ts";
 
 export class PlanError extends Error {}
@@ -131,15 +132,10 @@ export function planPrepare(snapshot: HostSnapshot, addresses: readonly PciAddre
     return { kind: "prepare", devices: changed, steps, notes };
 }
 
-/** A binding kept after reboot, as persistence.ts reads it. */
-export interface KeptBinding {
-    address: PciAddress;
-    method: PersistMethod;
-}
 
 export function planReturn(snapshot: HostSnapshot, addresses: readonly PciAddress[],
                            rememberedDrivers: ReadonlyMap<PciAddress, DriverName>,
-                           kept: readonly KeptBinding[] = [], gettext: Gettext = untranslated): Plan {
+                           kept: readonly Pick<PersistedBinding, "address" | "method">[] = [], gettext: Gettext = untranslated): Plan {
     const _ = gettext;
     if (addresses.length === 0)
         throw new PlanError("No device to return");

@@ -6,18 +6,10 @@
 import type { PlanAction } from "./plan.ts";
 import type { VfSetting } from "./vf-settings.ts";
 
-export type { Gettext } from "./translate.ts";
-import type { Gettext } from "./translate.ts";
+export { format, type Gettext } from "./translate.ts";
+import { format, type Gettext } from "./translate.ts";
 
 export const untranslated: Gettext = message => message;
-
-/** cockpit.format's "$0 $1" substitution, without cockpit. */
-export function format(template: string, ...args: (string | number)[]): string {
-    return template.replace(/\$([0-9]+)/g, (whole, n: string) => {
-        const value = args[Number(n)];
-        return value === undefined ? whole : String(value);
-    });
-}
 
 export function describeAction(action: PlanAction, _: Gettext): string {
     switch (action.kind) {
