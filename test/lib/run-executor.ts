@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { encodeOp, parseReply, type ExecOp, type ExecReply } from "../../src/model/executor-ops.ts";
@@ -63,6 +64,15 @@ export function executorRoots(roots: ExecutorRoots): Required<Omit<ExecutorRoots
     };
 }
 
+const started: ChildProcessWithoutNullStreams[] = [];
+// An executor a failed test left running would keep its file's process (and make check) waiting.
+after(() => {
+    for (const child of started) {
+        if (child.exitCode === null && child.signalCode === null)
+            child.kill("SIGKILL");
+    }
+});
+
 export function startExecutor(roots: ExecutorRoots): TestExecutor {
     const script = fs.readFileSync(EXECUTOR_SCRIPT, "utf8");
     const r = executorRoots(roots);
@@ -70,6 +80,7 @@ export function startExecutor(roots: ExecutorRoots): TestExecutor {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH, PASSTHROUGH_WRITE_TIMEOUT: String(roots.writeTimeout ?? 30) };
     delete env.SUDO_USER;
     const child: ChildProcessWithoutNullStreams = spawn("/bin/sh", ["-c", script, "--", r.sysfs, r.dev, r.etc, r.run, r.lib, r.proc], { env });
+    started.push(child);
     const waiting: ((line: string) => void)[] = [];
     let buffer = "";
     let stderr = "";

@@ -63,7 +63,7 @@ const prepareSteps = (ex: ReturnType<typeof startExecutor>) => [
     () => ex.run({ op: "write", write: { file: "drivers/unbind", driver: drv("e1000e"), address: NIC } }),
 ];
 
-async function waitFor(what: string, check: () => boolean, ms = 5000) {
+async function waitFor(what: string, check: () => boolean, ms = 20_000) {
     const end = Date.now() + ms;
     while (!check()) {
         if (Date.now() > end)
