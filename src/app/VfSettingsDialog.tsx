@@ -21,7 +21,7 @@ import type { PlanOutcome } from "../model/run-plan.ts";
 import type { HostSnapshot, VfLinkState } from "../model/snapshot.ts";
 import { macUses, macUseText, type MacDomain } from "../model/vf-net-macs.ts";
 import { generateMac, parseMac, parseQos, parseRate, parseVlan } from "../model/vf-net-values.ts";
-import { locateVf } from "../model/vf-net.ts";
+import { assignedMac, locateVf } from "../model/vf-net.ts";
 import { planVfSettings, type LinkState, type VfSetting, type VfSettingKey } from "../model/vf-settings.ts";
 import { PlanDialog } from "./PlanDialog.tsx";
 import type { HostUsage } from "./PrepareDialog.tsx";
@@ -58,11 +58,9 @@ interface Form {
     maxRate: string;
 }
 
-const ZERO_MAC = "00:00:00:00:00:00";
-
 function formOf(state: VfLinkState): Form {
     return {
-        mac: state.mac && state.mac !== ZERO_MAC ? state.mac : "",
+        mac: assignedMac(state) ?? "",
         vlan: state.vlan ? String(state.vlan) : "",
         qos: state.qos ? String(state.qos) : "",
         spoofCheck: state.spoofCheck,

@@ -46,12 +46,16 @@ export function isNicVf(snapshot: HostSnapshot, vf: PciAddress): boolean {
     return !!fn && isNetworkFunction(fn) && locateVf(snapshot, vf).ok;
 }
 
-const ZERO_MAC = "00:00:00:00:00:00";
+/** The MAC the PF gives the VF; null when none is set (all zeros: the guest picks its own). */
+export function assignedMac(state: VfLinkState): string | null {
+    return state.mac && state.mac !== "00:00:00:00:00:00" ? state.mac : null;
+}
 
 /** A VF's network settings in one line, as its PF reports them (the row details). */
 export function vfNetText(state: VfLinkState, _: Gettext): string {
     const parts: string[] = [];
-    parts.push(state.mac && state.mac !== ZERO_MAC ? format(_("MAC $0"), state.mac) : _("MAC set by the guest"));
+    const mac = assignedMac(state);
+    parts.push(mac ? format(_("MAC $0"), mac) : _("MAC set by the guest"));
     if (state.vlan !== 0)
         parts.push(state.qos !== 0 ? format(_("VLAN $0, priority $1"), state.vlan, state.qos) : format(_("VLAN $0"), state.vlan));
     if (state.spoofCheck !== null)
